@@ -1,0 +1,1 @@
+"""Daybreak: the application (care services, transports, CLI)."""

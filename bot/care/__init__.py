@@ -1,0 +1,1 @@
+"""Domain services: enrolment, programme progress, conversations, support relay, safety."""

@@ -1,0 +1,1 @@
+"""The terminal messenger behind `daybreak chat`."""

@@ -1,0 +1,1 @@
+"""The flow language: model, YAML loader, validator, pure engine, expressions."""

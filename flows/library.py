@@ -1,0 +1,111 @@
+"""A programme's flows, every revision the engine may still need, and loading them from folders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from flows.checker import check_flows
+from flows.diagnostics import Diagnostic
+from flows.loader import (
+    ParsedFlow,
+    Positions,
+    YamlSyntaxError,
+    load_flow_file,
+    load_flow_text,
+    parse_yaml,
+    validate,
+)
+from flows.model import Flow, ProgrammeSettings
+
+PROGRAMME_FILE = "programme.yaml"
+TEST_SUFFIX = ".test.yaml"
+
+
+class FlowLibrary:
+    """The current flows by id, plus older revisions by (id, revision): a FlowSource."""
+
+    def __init__(self, settings: ProgrammeSettings, flows: Iterable[Flow] = ()) -> None:
+        self.settings = settings
+        self.default_language = settings.default_language
+        self._latest: dict[str, Flow] = {}
+        self._revisions: dict[tuple[str, str], Flow] = {}
+        for flow in flows:
+            self.add(flow)
+
+    def add(self, flow: Flow, *, latest: bool = True) -> None:
+        """Add a flow revision; `latest=False` keeps an old revision only for pinned runs."""
+        self._revisions[(flow.id, flow.revision)] = flow
+        if latest:
+            self._latest[flow.id] = flow
+
+    def add_revision_text(self, text: str, path: str) -> Flow:
+        """Load an older revision from its stored YAML text (so pinned runs can finish on it)."""
+        parsed, problems = load_flow_text(text, path)
+        if parsed is None:
+            raise ValueError(f"stored revision no longer loads: {problems[0]}")
+        self.add(parsed.flow, latest=False)
+        return parsed.flow
+
+    def get(self, flow_id: str, revision: str | None = None) -> Flow:
+        """The latest revision, or the given one; KeyError when unknown."""
+        if revision is None:
+            return self._latest[flow_id]
+        return self._revisions[(flow_id, revision)]
+
+    def has_revision(self, flow_id: str, revision: str) -> bool:
+        """True when that revision is loaded."""
+        return (flow_id, revision) in self._revisions
+
+    @property
+    def flows(self) -> dict[str, Flow]:
+        """The latest revision of every flow, by id."""
+        return dict(self._latest)
+
+
+def flow_files(paths: Sequence[Path]) -> list[Path]:
+    """Every flow file under the given files and folders (not programme.yaml, not tests)."""
+    found: list[Path] = []
+    for path in paths:
+        candidates = sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
+        found += [p for p in candidates if _is_flow_file(p)]
+    return found
+
+
+def _is_flow_file(path: Path) -> bool:
+    return path.name != PROGRAMME_FILE and not path.name.endswith(TEST_SUFFIX)
+
+
+def load_settings(paths: Sequence[Path]) -> tuple[ProgrammeSettings, list[Diagnostic]]:
+    """Read programme.yaml from the first folder that has one (defaults if none)."""
+    for folder in paths:
+        candidate = folder / PROGRAMME_FILE if folder.is_dir() else folder.parent / PROGRAMME_FILE
+        if candidate.is_file():
+            return _read_settings(candidate)
+    return ProgrammeSettings(), []
+
+
+def _read_settings(path: Path) -> tuple[ProgrammeSettings, list[Diagnostic]]:
+    try:
+        data, positions = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    except YamlSyntaxError as error:
+        return ProgrammeSettings(), [error.diagnostic]
+    settings, problems = validate(ProgrammeSettings, data or {}, positions, str(path))
+    return settings or ProgrammeSettings(), problems
+
+
+def load_programme(paths: Sequence[Path]) -> tuple[FlowLibrary, list[Diagnostic]]:
+    """Load and check every flow under `paths`; the library holds the flows that loaded."""
+    settings, problems = load_settings(paths)
+    parsed: list[ParsedFlow] = []
+    for path in flow_files(paths):
+        flow, file_problems = load_flow_file(path)
+        problems += file_problems
+        if flow is not None:
+            parsed.append(flow)
+    problems += check_flows(parsed, settings)
+    library = FlowLibrary(settings, (p.flow for p in parsed))
+    return library, sorted(problems)
+
+
+__all__ = ["FlowLibrary", "Positions", "flow_files", "load_programme", "load_settings"]

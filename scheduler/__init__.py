@@ -1,0 +1,1 @@
+"""Time: the Clock, what is due when, and the clockwork that sweeps it."""
