@@ -1,0 +1,45 @@
+"""All Daybreak tables; importing this package registers them on Base.metadata."""
+
+from storage.models.base import Base, UTCDateTime
+from storage.models.journey import (
+    Answer,
+    FlowRevision,
+    HomeworkEntry,
+    QuestionnaireResult,
+    Run,
+    Variable,
+)
+from storage.models.messaging import InboundEvent, OutboxMessage, OutboxSequence, ScheduledItem
+from storage.models.people import (
+    Consent,
+    Enrolment,
+    MessengerIdentity,
+    Patient,
+    StaffMember,
+    SupportTopic,
+)
+from storage.models.safety import AdverseEvent, Alert, AuditEntry
+
+__all__ = [
+    "AdverseEvent",
+    "Alert",
+    "Answer",
+    "AuditEntry",
+    "Base",
+    "Consent",
+    "Enrolment",
+    "FlowRevision",
+    "HomeworkEntry",
+    "InboundEvent",
+    "MessengerIdentity",
+    "OutboxMessage",
+    "OutboxSequence",
+    "Patient",
+    "QuestionnaireResult",
+    "Run",
+    "ScheduledItem",
+    "StaffMember",
+    "SupportTopic",
+    "UTCDateTime",
+    "Variable",
+]

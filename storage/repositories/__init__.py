@@ -1,0 +1,64 @@
+"""Repositories: one small class per aggregate; none of them commits."""
+
+from storage.repositories.base import Clock, Repository, utcnow
+from storage.repositories.care import ConsentRepository, EnrolmentRepository
+from storage.repositories.events import InboundEventRepository
+from storage.repositories.flows import (
+    AnswerRecord,
+    AnswerRepository,
+    FlowRevisionRepository,
+    RunRepository,
+    VariableRepository,
+)
+from storage.repositories.outbox import (
+    PRIORITY_BULK,
+    PRIORITY_INTERACTIVE,
+    PRIORITY_SAFETY,
+    OutboxRepository,
+    OutgoingMessage,
+)
+from storage.repositories.patients import (
+    Identity,
+    IdentityRepository,
+    PatientRepository,
+    new_pseudonym,
+)
+from storage.repositories.privacy import PrivacyRepository
+from storage.repositories.results import Homework, HomeworkRepository, QuestionnaireRepository
+from storage.repositories.safety import AdverseEventRepository, AlertRepository, AuditRepository
+from storage.repositories.scheduled import DueItem, ScheduledItemRepository
+from storage.repositories.staff import StaffRepository, SupportTopicRepository
+
+__all__ = [
+    "PRIORITY_BULK",
+    "PRIORITY_INTERACTIVE",
+    "PRIORITY_SAFETY",
+    "AdverseEventRepository",
+    "AlertRepository",
+    "AnswerRecord",
+    "AnswerRepository",
+    "AuditRepository",
+    "Clock",
+    "ConsentRepository",
+    "DueItem",
+    "EnrolmentRepository",
+    "FlowRevisionRepository",
+    "Homework",
+    "HomeworkRepository",
+    "Identity",
+    "IdentityRepository",
+    "InboundEventRepository",
+    "OutboxRepository",
+    "OutgoingMessage",
+    "PatientRepository",
+    "PrivacyRepository",
+    "QuestionnaireRepository",
+    "Repository",
+    "RunRepository",
+    "ScheduledItemRepository",
+    "StaffRepository",
+    "SupportTopicRepository",
+    "VariableRepository",
+    "new_pseudonym",
+    "utcnow",
+]

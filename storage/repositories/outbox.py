@@ -1,0 +1,197 @@
+"""The outbox: messages committed with the state change that caused them, delivered later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from storage.models import OutboxMessage, OutboxSequence
+from storage.repositories.base import EncryptedRepository
+
+PAYLOAD = "outbox.payload"
+PRIORITY_SAFETY = 0
+PRIORITY_INTERACTIVE = 1
+PRIORITY_BULK = 2
+DEFAULT_LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A claimed or listed outbox row with its payload decrypted."""
+
+    id: int
+    patient_id: int | None
+    target_kind: str
+    target_key: str
+    payload: dict[str, Any]
+    priority: int
+    seq: int
+    attempts: int
+    status: str
+    created_at: datetime
+
+
+class OutboxRepository(EncryptedRepository):
+    """Enqueue, claim and settle outgoing messages."""
+
+    async def enqueue(
+        self,
+        *,
+        target_kind: str,
+        target_key: str,
+        payload: dict[str, Any],
+        priority: int = PRIORITY_INTERACTIVE,
+        patient_id: int | None = None,
+        not_before: datetime | None = None,
+    ) -> int:
+        """Queue a message for a target (e.g. 'patient:12', 'staff:-100:7'); return its id."""
+        now = self.clock()
+        row = OutboxMessage(
+            patient_id=patient_id,
+            target_kind=target_kind,
+            target_key=target_key,
+            # The whole payload is sealed: message text may carry the patient's own words.
+            payload_enc=self.cipher.encrypt_json(payload, PAYLOAD),
+            priority=priority,
+            seq=await self._next_seq(target_key),
+            attempts=0,
+            next_try_at=not_before or now,
+            status="pending",
+            created_at=now,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def _next_seq(self, target_key: str) -> int:
+        # An upsert bumps the counter atomically; on PostgreSQL the row lock it takes also
+        # serialises concurrent producers for the same target until they commit.
+        stmt = (
+            self.insert(OutboxSequence)
+            .values(target_key=target_key, last_seq=1)
+            .on_conflict_do_update(
+                index_elements=["target_key"], set_={"last_seq": OutboxSequence.last_seq + 1}
+            )
+            .returning(OutboxSequence.last_seq)
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def claim_due(
+        self, limit: int = 50, lease: timedelta = DEFAULT_LEASE
+    ) -> list[OutgoingMessage]:
+        """Lease the next deliverable messages: at most one per target, safety first."""
+        now = self.clock()
+        earlier = aliased(OutboxMessage)
+        # Per target, messages go in (priority, seq) order: a message waits while any
+        # pending message for its target sorts before it, including one in backoff or leased.
+        blocked = sa.exists().where(
+            earlier.target_key == OutboxMessage.target_key,
+            earlier.status == "pending",
+            sa.or_(
+                earlier.priority < OutboxMessage.priority,
+                sa.and_(
+                    earlier.priority == OutboxMessage.priority, earlier.seq < OutboxMessage.seq
+                ),
+            ),
+        )
+        candidates = (
+            sa.select(OutboxMessage.id)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_try_at <= now, ~blocked)
+            .order_by(OutboxMessage.priority, OutboxMessage.id)
+            .limit(limit)
+        )
+        if self.dialect_name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        # The lease (next_try_at in the future) hides the row from other senders; if this
+        # sender dies, the row becomes due again and is retried.
+        stmt = (
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id.in_(candidates), OutboxMessage.status == "pending")
+            .values(next_try_at=now + lease, attempts=OutboxMessage.attempts + 1)
+            .returning(*OutboxMessage.__table__.c)
+            .execution_options(synchronize_session=False)
+        )
+        rows = (await self.session.execute(stmt)).mappings().all()
+        messages = [self._message(row) for row in rows]
+        return sorted(messages, key=lambda m: (m.priority, m.id))
+
+    def _message(self, row: Any) -> OutgoingMessage:
+        return OutgoingMessage(
+            id=row["id"],
+            patient_id=row["patient_id"],
+            target_kind=row["target_kind"],
+            target_key=row["target_key"],
+            payload=self.cipher.decrypt_json(row["payload_enc"], PAYLOAD),
+            priority=row["priority"],
+            seq=row["seq"],
+            attempts=row["attempts"],
+            status=row["status"],
+            created_at=row["created_at"],
+        )
+
+    async def _set(self, where: Any, **values: Any) -> int:
+        stmt = (
+            sa.update(OutboxMessage)
+            .where(where)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        result = await self.session.execute(stmt)
+        return int(getattr(result, "rowcount", 0))
+
+    async def mark_sent(self, message_id: int, telegram_message_id: int | None = None) -> None:
+        """Record a delivered message."""
+        await self._set(
+            OutboxMessage.id == message_id,
+            status="sent",
+            sent_at=self.clock(),
+            telegram_message_id=telegram_message_id,
+            last_error=None,
+        )
+
+    async def mark_failed(
+        self, message_id: int, error: str, retry_at: datetime | None = None
+    ) -> None:
+        """Record a failed attempt: retry at `retry_at`, or give up when it is None."""
+        # Errors are truncated and must not carry message text: callers pass error codes.
+        values: dict[str, Any] = {"last_error": error[:500]}
+        if retry_at is None:
+            values["status"] = "failed"
+        else:
+            values["next_try_at"] = retry_at
+        await self._set(OutboxMessage.id == message_id, **values)
+
+    async def park(self, message_id: int, reason: str) -> None:
+        """Set a message aside (e.g. the patient blocked the bot) without deleting it."""
+        await self._set(OutboxMessage.id == message_id, status="parked", last_error=reason[:500])
+
+    async def park_all_for_patient(self, patient_id: int, reason: str) -> int:
+        """Park every pending message for a patient; return how many."""
+        where = sa.and_(OutboxMessage.patient_id == patient_id, OutboxMessage.status == "pending")
+        return await self._set(where, status="parked", last_error=reason[:500])
+
+    async def unpark_for_patient(self, patient_id: int) -> int:
+        """Make a patient's parked messages deliverable again; return how many."""
+        where = sa.and_(OutboxMessage.patient_id == patient_id, OutboxMessage.status == "parked")
+        return await self._set(where, status="pending", next_try_at=self.clock())
+
+    async def list_for_patient(
+        self, patient_id: int, status: str | None = None
+    ) -> list[OutgoingMessage]:
+        """Return a patient's messages in order, decrypted."""
+        stmt = sa.select(*OutboxMessage.__table__.c).where(OutboxMessage.patient_id == patient_id)
+        if status is not None:
+            stmt = stmt.where(OutboxMessage.status == status)
+        stmt = stmt.order_by(OutboxMessage.id)
+        return [self._message(row) for row in (await self.session.execute(stmt)).mappings()]
+
+    async def count(self, status: str = "pending", target_key: str | None = None) -> int:
+        """Count messages in a status, optionally for one target."""
+        stmt = sa.select(sa.func.count()).where(OutboxMessage.status == status)
+        if target_key is not None:
+            stmt = stmt.where(OutboxMessage.target_key == target_key)
+        return int(await self.session.scalar(stmt) or 0)

@@ -1,0 +1,125 @@
+"""Fixtures for the storage contract suite: every test runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage.crypto import FieldCipher, generate_key
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade_engine
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+_pg_unreachable: list[str] = []  # memo: probe the server once per session
+
+
+def pg_url() -> str:
+    """Return the PostgreSQL URL for tests."""
+    return os.environ.get("DAYBREAK_TEST_POSTGRES_URL", DEFAULT_PG_URL)
+
+
+class FrozenClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@dataclass
+class Database:
+    """An upgraded, empty database for one test."""
+
+    backend: str
+    url: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    path: Path | None = None
+
+
+async def _require_postgres() -> None:
+    if not _pg_unreachable:
+        probe = create_engine(pg_url(), connect_args={"timeout": 3})
+        try:
+            async with probe.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            _pg_unreachable.append("")
+        except Exception as exc:  # any failure to connect means "not available here"
+            _pg_unreachable.append(f"PostgreSQL unreachable at {pg_url()}: {exc!r}"[:300])
+        finally:
+            await probe.dispose()
+    reason = _pg_unreachable[0]
+    if reason:
+        if os.environ.get("DAYBREAK_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason + " (DAYBREAK_REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """Yield a migrated empty database on each backend; leave nothing behind."""
+    if request.param == "sqlite":
+        path = tmp_path / "daybreak.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        engine = create_engine(url)
+        try:
+            await upgrade_engine(engine)
+            yield Database("sqlite", url, engine, session_factory(engine), path)
+        finally:
+            await engine.dispose()
+        return
+    await _require_postgres()
+    # A schema per test keeps tests independent and lets us drop everything afterwards.
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(pg_url())
+    try:
+        async with admin.begin() as connection:
+            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine = create_engine(pg_url(), connect_args={"server_settings": {"search_path": schema}})
+        try:
+            await upgrade_engine(engine)
+            yield Database("postgres", pg_url(), engine, session_factory(engine))
+        finally:
+            await engine.dispose()
+            async with admin.begin() as connection:
+                await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture
+def cipher() -> FieldCipher:
+    """Return a cipher with a fresh key."""
+    return FieldCipher(generate_key())
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """Return a frozen clock at a fixed Monday morning."""
+    return FrozenClock(datetime(2025, 3, 3, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def uow(database: Database, cipher: FieldCipher, clock: FrozenClock) -> UnitOfWorkFactory:
+    """Return a unit-of-work factory on the test database."""
+    return UnitOfWorkFactory(database.sessions, cipher, clock)
+
+
+__all__ = ["Database", "FrozenClock", "UnitOfWork"]

@@ -1,0 +1,116 @@
+"""Inbound de-duplication and scheduled items claimed exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from storage.uow import UnitOfWork
+
+
+async def test_inbound_event_is_seen_once(uow, clock):
+    async with uow() as u:
+        assert not await u.inbound.seen("tg:update:1")
+        assert await u.inbound.seen("tg:update:1")
+        await u.commit()
+    async with uow() as u:
+        assert await u.inbound.seen("tg:update:1")
+        assert not await u.inbound.seen("tg:update:2")
+        # not committed: the second event was never handled, so it is not remembered
+    async with uow() as u:
+        assert not await u.inbound.seen("tg:update:2")
+        clock.advance(days=3)
+        assert await u.inbound.prune(clock() - timedelta(days=1)) == 2
+        await u.commit()
+
+
+async def test_concurrent_duplicates_are_seen_once(database, cipher, clock):
+    async def handle():
+        async with UnitOfWork(database.sessions, cipher, clock) as u:
+            duplicate = await u.inbound.seen("tg:update:42")
+            await u.commit()
+            return duplicate
+
+    results = await asyncio.gather(*(handle() for _ in range(4)))
+    assert sorted(results) == [False, True, True, True]
+
+
+async def test_scheduling_is_idempotent_by_key(uow, clock):
+    async with uow() as u:
+        assert await u.scheduled.add(
+            "release", clock(), key="release:patient:1:module:2", payload={"module": 2}
+        )
+        assert not await u.scheduled.add("release", clock(), key="release:patient:1:module:2")
+        await u.commit()
+    async with uow() as u:
+        item = await u.scheduled.get_by_key("release:patient:1:module:2")
+        assert item.payload == {"module": 2}
+
+
+async def _schedule(uow, clock, count, patient_id=None):
+    async with uow() as u:
+        for n in range(count):
+            await u.scheduled.add(
+                "reminder", clock() + timedelta(minutes=n), key=f"r:{n}", patient_id=patient_id
+            )
+        await u.commit()
+
+
+async def test_claim_due_items_once_and_settle_them(uow, clock):
+    await _schedule(uow, clock, 3)
+    async with uow() as u:
+        due = await u.scheduled.claim_due(now=clock() + timedelta(minutes=1))
+        assert [item.key for item in due] == ["r:0", "r:1"]
+        assert all(item.attempts == 1 for item in due)
+        assert await u.scheduled.claim_due(now=clock() + timedelta(minutes=1)) == []
+        await u.scheduled.mark_done(due[0].id)
+        await u.scheduled.release(due[1].id, clock() + timedelta(hours=1), note="retry")
+        await u.commit()
+    clock.advance(minutes=5)
+    async with uow() as u:
+        assert [item.key for item in await u.scheduled.claim_due()] == ["r:2"]
+        assert (await u.scheduled.get_by_key("r:0")).fired_at == clock() - timedelta(minutes=5)
+        await u.commit()
+    clock.advance(minutes=20)
+    async with uow() as u:
+        assert await u.scheduled.release_stale(timedelta(minutes=10)) == 1
+        assert [item.key for item in await u.scheduled.claim_due()] == ["r:2"]
+        await u.commit()
+
+
+async def test_cancel_and_reschedule_for_patient(uow, clock):
+    async with uow() as u:
+        patient = await u.patients.create()
+        await u.commit()
+    await _schedule(uow, clock, 3, patient_id=patient.id)
+    async with uow() as u:
+        assert await u.scheduled.reschedule("r:0", clock() + timedelta(days=1))
+        assert await u.scheduled.cancel_for_patient(patient.id, kinds=["nope"]) == 0
+        assert await u.scheduled.cancel_for_patient(patient.id) == 3
+        assert not await u.scheduled.reschedule("r:0", clock())
+        items = await u.scheduled.list_for_patient(patient.id)
+        assert {i.status for i in items} == {"cancelled"}
+        await u.commit()
+    async with uow() as u:
+        assert await u.scheduled.claim_due(now=clock() + timedelta(days=2)) == []
+
+
+async def test_concurrent_claimers_never_share_an_item(database, cipher, clock, uow):
+    await _schedule(uow, clock, 60)
+    later = clock() + timedelta(hours=2)
+
+    async def worker():
+        got = []
+        while True:
+            async with UnitOfWork(database.sessions, cipher, clock) as u:
+                batch = await u.scheduled.claim_due(limit=7, now=later)
+                await asyncio.sleep(0)  # hold the claim open while the other worker runs
+                await u.commit()
+            if not batch:
+                return got
+            got.extend(item.id for item in batch)
+
+    first, second, third = await asyncio.gather(worker(), worker(), worker())
+    claimed = first + second + third
+    assert len(claimed) == 60
+    assert len(set(claimed)) == 60
