@@ -36,8 +36,11 @@ def generate_key() -> str:
 
 def decode_key(key: str) -> bytes:
     """Decode a url-safe base64 key and check it is 32 bytes."""
+    text = key.strip()
+    # Accept keys with or without '=' padding, as the config loader does.
+    text += "=" * (-len(text) % 4)
     try:
-        raw = base64.urlsafe_b64decode(key.strip().encode("ascii"))
+        raw = base64.urlsafe_b64decode(text.encode("ascii"))
     except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
         raise ValueError("a data key must be url-safe base64") from exc
     if len(raw) != 32:

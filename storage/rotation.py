@@ -20,7 +20,7 @@ from storage.models import (
 )
 from storage.repositories.flows import ANSWER_VALUE, RUN_STATE, VARIABLE_VALUE
 from storage.repositories.outbox import PAYLOAD
-from storage.repositories.patients import ALIAS, CHAT_ID, EXTERNAL_ID
+from storage.repositories.patients import ALIAS, CHAT_ID, EXTERNAL_ID, identity_index
 from storage.repositories.results import HOMEWORK_DATA
 
 # Every encrypted column and the purpose its ciphertexts are bound to. A new encrypted
@@ -43,7 +43,40 @@ async def rotate_keys(
     changed = 0
     for model, columns in ENCRYPTED_COLUMNS:
         changed += await _rotate_table(sessions, cipher, model, columns, batch_size)
-    return changed
+    return changed + await reindex_identities(sessions, cipher, batch_size)
+
+
+async def reindex_identities(
+    sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher, batch_size: int = 500
+) -> int:
+    """Recompute messenger-id blind indexes under the cipher's index key; return rows fixed."""
+    # If the index key changed (no stable security.index_key was configured), lookups by
+    # messenger id would miss every existing patient; the encrypted ids let us repair that.
+    fixed, last_id = 0, 0
+    table = MessengerIdentity
+    while True:
+        async with sessions() as session, session.begin():
+            stmt = (
+                sa.select(table.id, table.messenger, table.external_id_enc, table.external_id_index)
+                .where(table.id > last_id)
+                .order_by(table.id)
+                .limit(batch_size)
+            )
+            rows = (await session.execute(stmt)).all()
+            for row_id, messenger, token, stored in rows:
+                external_id = cipher.decrypt_text(bytes(token), EXTERNAL_ID)
+                index = identity_index(cipher, messenger, external_id)
+                if index != stored:
+                    await session.execute(
+                        sa.update(table)
+                        .where(table.id == row_id)
+                        .values(external_id_index=index)
+                        .execution_options(synchronize_session=False)
+                    )
+                    fixed += 1
+        if len(rows) < batch_size:
+            return fixed
+        last_id = rows[-1][0]
 
 
 async def _rotate_table(

@@ -56,3 +56,23 @@ async def test_rotation_is_resumable_and_keeps_lookups(database, clock):
         assert u.patients.alias(found) == "alias 3"
         assert [a.value for a in await u.answers.list_for_patient(found.id)] == ["text 3"]
         assert await u.identities.chat_id(found.id) == "1003"
+
+
+async def test_rotation_repairs_blind_indexes_when_the_index_key_changed(database, clock):
+    old, new = generate_key(), generate_key()
+    async with UnitOfWork(database.sessions, FieldCipher(old), clock) as u:
+        patient = await u.patients.create()
+        await u.identities.add(patient.id, "telegram", 555, chat_id=555)
+        await u.commit()
+    # No stable index key configured: the index key follows the active key and changes.
+    rotated = FieldCipher(new, [old])
+    async with UnitOfWork(database.sessions, rotated, clock) as u:
+        assert await u.patients.get_by_identity("telegram", 555) is None
+    assert await rotate_keys(database.sessions, rotated) == 2  # identity ciphertexts + index
+    async with UnitOfWork(database.sessions, FieldCipher(new), clock) as u:
+        assert (await u.patients.get_by_identity("telegram", 555)).id == patient.id
+
+
+def test_unpadded_keys_are_accepted():
+    key = generate_key()
+    assert FieldCipher(key.rstrip("=")).active_key_id == FieldCipher(key).active_key_id
