@@ -283,6 +283,7 @@ class SecuritySettings(_Section):
 
     data_key: DataKey | None = None
     old_keys: list[DataKey] = Field(default_factory=list)
+    index_key: DataKey | None = None
     key_file: Path = Path("./.daybreak/data.key")
 
 

@@ -91,6 +91,14 @@ def step(
     return session.result()
 
 
+def reask(source: FlowSource, state: RunState, context: Mapping[str, Any]) -> StepResult:
+    """Send the open question again, with the same token (e.g. after a command or a restart)."""
+    session = Session(source, state, context, None)
+    if state.status == "active" and state.awaiting is not None:
+        questions.repeat(session, state.awaiting)
+    return session.result()
+
+
 def migrate(source: FlowSource, state: RunState, context: Mapping[str, Any]) -> StepResult:
     """Move a run to newer revisions where their `migrate:` maps say how; else leave it."""
     session = Session(source, state, context, None)
@@ -288,4 +296,4 @@ _HANDLERS = {
     EndState: _enter_end,
 }
 
-__all__ = ["MAX_TRANSITIONS", "Effect", "FlowSource", "migrate", "start", "step"]
+__all__ = ["MAX_TRANSITIONS", "Effect", "FlowSource", "migrate", "reask", "start", "step"]

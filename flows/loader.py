@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
 from flows.diagnostics import Diagnostic
 from flows.errors import describe_validation_error
@@ -32,6 +33,9 @@ class Positions:
     def __init__(self) -> None:
         self.values: dict[NodePath, Position] = {(): (1, 1)}
         self.keys: dict[NodePath, Position] = {}
+        # Block scalars (`|`, `>`): where their first content line starts, so an error on
+        # line N of a multi-line text can point at line N of the file rather than at the `|`.
+        self.blocks: dict[NodePath, Position] = {}
 
     def value(self, path: NodePath) -> Position:
         """The position of the value at `path` (or of its nearest known ancestor)."""
@@ -44,6 +48,13 @@ class Positions:
     def key(self, path: NodePath) -> Position:
         """The position of the mapping key that leads to `path` (else of its value)."""
         return self.keys.get(path) or self.value(path)
+
+    def text(self, path: NodePath, line: int = 1) -> Position:
+        """Where line `line` (1-based) of the text at `path` is; block scalars keep their lines."""
+        block = self.blocks.get(path)
+        if block is None:
+            return self.value(path)
+        return (block[0] + line - 1, block[1])
 
 
 @dataclass(frozen=True)
@@ -61,15 +72,16 @@ def parse_yaml(text: str, path: str) -> tuple[Any, Positions]:
     try:
         document = yaml.load(text)
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, column = _yaml_position(error)
         raise YamlSyntaxError(
             Diagnostic(path, line, column, "error", _yaml_message(error))
         ) from None
     except YAMLError as error:
         raise YamlSyntaxError(Diagnostic(path, 1, 1, "error", f"YAML error: {error}")) from None
     positions = Positions()
-    return _plain(document, (), positions), positions
+    data = _plain(document, (), positions)
+    _note_blocks(document, (), positions, text.splitlines())
+    return data, positions
 
 
 class YamlSyntaxError(Exception):
@@ -80,10 +92,40 @@ class YamlSyntaxError(Exception):
         self.diagnostic = diagnostic
 
 
+def _yaml_position(error: MarkedYAMLError) -> Position:
+    """The problem's position, except for an unclosed quote: there, where the quote opens."""
+    mark = error.problem_mark or error.context_mark
+    if "quoted scalar" in str(error.context) and error.context_mark is not None:
+        mark = error.context_mark
+    return (mark.line + 1, mark.column + 1) if mark else (1, 1)
+
+
+# ruamel's wording for the usual mistakes, and what a researcher should do instead.
+_YAML_HINTS = (
+    ("'\\t'", "a tab is used for indentation here: YAML needs spaces (use two per level)"),
+    ("quoted scalar", "this quoted text is never closed: add the closing quote"),
+    (
+        "mapping values are not allowed",
+        "a `: ` inside a text starts a new key: put the whole text in quotes",
+    ),
+    (
+        "expected <block end>",
+        "this line is indented differently from the lines above it: line up keys of the same "
+        "mapping at the same column",
+    ),
+    ("expected ',' or ']'", "this `[...]` list is not closed properly: check commas and `]`"),
+    ("expected ',' or '}'", "this `{...}` mapping is not closed properly: check commas and `}`"),
+)
+
+
 def _yaml_message(error: MarkedYAMLError) -> str:
     problem = error.problem or "not valid YAML"
     if "duplicate key" in problem:
         return f"YAML: {problem.split(' with value')[0]} (each key may appear once here)"
+    found = f"{error.context or ''} {problem}"
+    for needle, hint in _YAML_HINTS:
+        if needle in found:
+            return f"YAML syntax error: {hint}"
     return f"YAML syntax error: {problem}"
 
 
@@ -107,6 +149,32 @@ def _plain(node: Any, path: NodePath, positions: Positions) -> Any:
             items.append(_plain(item, (*path, index), positions))
         return items
     return _scalar(node)
+
+
+def _note_blocks(node: Any, path: NodePath, positions: Positions, lines: list[str]) -> None:
+    """Record where the content of each block scalar starts (its line and indentation)."""
+    if isinstance(node, CommentedMap):
+        children: list[tuple[str | int, Any]] = [(str(key), node[key]) for key in node]
+    elif isinstance(node, CommentedSeq):
+        children = list(enumerate(node))
+    else:
+        return
+    for part, child in children:
+        child_path = (*path, part)
+        if isinstance(child, LiteralScalarString | FoldedScalarString):
+            indicator_line = positions.values[child_path][0]
+            positions.blocks[child_path] = _block_start(lines, indicator_line)
+        else:
+            _note_blocks(child, child_path, positions, lines)
+
+
+def _block_start(lines: list[str], indicator_line: int) -> Position:
+    """The first content line after a `|` or `>` and its column (1-based)."""
+    for number in range(indicator_line + 1, len(lines) + 1):
+        content = lines[number - 1]
+        if content.strip():
+            return (indicator_line + 1, len(content) - len(content.lstrip(" ")) + 1)
+    return (indicator_line + 1, 1)
 
 
 def _scalar(value: Any) -> Any:
@@ -137,7 +205,7 @@ def load_flow_text(text: str, path: str) -> tuple[ParsedFlow | None, list[Diagno
     flow, problems = validate(Flow, data, positions, path)
     if flow is None:
         return None, problems
-    flow.bind(revision=revision_of(data), path=path)
+    flow.bind(revision=revision_of(data), path=path, text=text)
     return ParsedFlow(flow, positions, data), problems
 
 

@@ -411,6 +411,7 @@ class Flow(Strict):
     # Set by the loader, never written by researchers.
     _revision: str = PrivateAttr(default="")
     _path: str = PrivateAttr(default="")
+    _text: str = PrivateAttr(default="")
 
     @property
     def revision(self) -> str:
@@ -422,10 +423,16 @@ class Flow(Strict):
         """The file the flow was loaded from ("" when built in memory)."""
         return self._path
 
-    def bind(self, *, revision: str, path: str) -> Flow:
-        """Record where this flow came from and its revision (used by the loader)."""
+    @property
+    def text(self) -> str:
+        """The YAML source this revision was loaded from (kept so old revisions can be stored)."""
+        return self._text
+
+    def bind(self, *, revision: str, path: str, text: str = "") -> Flow:
+        """Record where this flow came from, its revision and source (used by the loader)."""
         self._revision = revision
         self._path = path
+        self._text = text
         return self
 
 

@@ -42,10 +42,30 @@ def ask(session: Session, state: AskState, *, reprompt: str | None = None) -> No
             html=reprompt if reprompt is not None else session.text(state.ask),
             token=session.awaiting.token,
             input=state.input_kind,
-            buttons=tuple(ButtonView(label=label, option=i) for i, label in enumerate(labels)),
+            buttons=_views(labels),
             reprompt=reprompt is not None,
         )
     )
+
+
+def repeat(session: Session, awaiting: Awaiting) -> None:
+    """Ask the open question again, keeping its token so its older buttons still work."""
+    state = session.current_state()
+    if isinstance(state, QuestionnaireState) and awaiting.item is not None:
+        _ask_item(session, state.questionnaire, awaiting.item, token=awaiting.token)
+    elif isinstance(state, AskState):
+        session.emit(
+            Ask(
+                html=session.text(state.ask),
+                token=awaiting.token,
+                input=state.input_kind,
+                buttons=_views(button_labels(session, state)),
+            )
+        )
+
+
+def _views(labels: list[str]) -> tuple[ButtonView, ...]:
+    return tuple(ButtonView(label=label, option=i) for i, label in enumerate(labels))
 
 
 def button_labels(session: Session, state: AskState) -> list[str]:
@@ -193,7 +213,7 @@ def _ask_item(session: Session, form: Questionnaire, index: int, *, token: str) 
             html=f"({index + 1}/{len(form.items)}) {session.text(item.text)}",
             token=token,
             input="buttons",
-            buttons=tuple(ButtonView(label=label, option=i) for i, label in enumerate(labels)),
+            buttons=_views(labels),
         )
     )
 

@@ -189,6 +189,15 @@ class OutboxRepository(EncryptedRepository):
         stmt = stmt.order_by(OutboxMessage.id)
         return [self._message(row) for row in (await self.session.execute(stmt)).mappings()]
 
+    async def pending_for_target(self, target_key: str) -> list[OutgoingMessage]:
+        """Return a target's pending messages in delivery order (for a single-user terminal)."""
+        stmt = (
+            sa.select(*OutboxMessage.__table__.c)
+            .where(OutboxMessage.target_key == target_key, OutboxMessage.status == "pending")
+            .order_by(OutboxMessage.priority, OutboxMessage.seq)
+        )
+        return [self._message(row) for row in (await self.session.execute(stmt)).mappings()]
+
     async def count(self, status: str = "pending", target_key: str | None = None) -> int:
         """Count messages in a status, optionally for one target."""
         stmt = sa.select(sa.func.count()).where(OutboxMessage.status == status)

@@ -1,0 +1,121 @@
+"""The one composition root: settings in, a wired application out (tests wire it the same way)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.care.commands import Commands
+from bot.care.conversations import Conversations
+from bot.care.enrolment import Enrolment, NewPatientDefaults
+from bot.config import Settings
+from flows.diagnostics import has_errors
+from flows.library import FlowLibrary, load_programme
+from scheduler.clock import Clock, SystemClock
+from storage import db
+from storage.crypto import FieldCipher, load_or_create_key_file
+from storage.migrate import upgrade_engine
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """Daybreak cannot start as configured; the message says why and what to do."""
+
+
+@dataclass
+class App:
+    """Everything a transport or the scheduler needs, wired once."""
+
+    settings: Settings
+    engine: AsyncEngine
+    uow: UnitOfWorkFactory
+    library: FlowLibrary
+    clock: Clock
+    conversations: Conversations
+    enrolment: Enrolment
+    commands: Commands
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.engine.dispose()
+
+
+def load_library(path: Path) -> FlowLibrary:
+    """Load the programme, refusing to start on any error (each printed with file:line:col)."""
+    library, problems = load_programme([path])
+    if has_errors(problems):
+        listed = "\n".join(str(p) for p in problems if p.severity == "error")
+        raise StartupError(f"the programme in {path} has errors:\n{listed}")
+    return library
+
+
+def data_cipher(settings: Settings, *, allow_key_file: bool) -> FieldCipher:
+    """The field cipher from the configured key, or a local key file when that is allowed."""
+    security = settings.security
+    if security.data_key is not None:
+        active = security.data_key.get_secret_value()
+    elif allow_key_file:
+        active, created = load_or_create_key_file(security.key_file)
+        if created:
+            log.warning("created a new data key in %s (owner-only); back it up", security.key_file)
+    else:
+        raise StartupError(
+            "security.data_key is not set: with PostgreSQL, Daybreak will not store patients' "
+            "words without a configured key (set DAYBREAK_SECURITY__DATA_KEY)"
+        )
+    old = [key.get_secret_value() for key in security.old_keys]
+    index = security.index_key.get_secret_value() if security.index_key else None
+    return FieldCipher(active, old, index_key=index)
+
+
+async def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    library: FlowLibrary | None = None,
+    allow_key_file: bool | None = None,
+    migrate: bool = True,
+) -> App:
+    """Wire the application: database (upgraded), cipher, flows and care services."""
+    clock = clock or SystemClock()
+    engine = db.create_engine(settings.database.url)
+    if allow_key_file is None:
+        allow_key_file = not db.is_postgres(engine)
+    try:
+        cipher = data_cipher(settings, allow_key_file=allow_key_file)
+        library = library or load_library(settings.programme.path)
+        if migrate:
+            await upgrade_engine(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    uow = UnitOfWorkFactory(db.session_factory(engine), cipher, clock.now)
+    conversations = Conversations(uow, library, clock)
+    programme = settings.programme
+    defaults = NewPatientDefaults(
+        timezone=programme.default_timezone,
+        preferred_time=programme.preferred_time.strftime("%H:%M"),
+        default_language=library.default_language,
+        languages=tuple(library.settings.languages),
+        triage=programme.triage,
+        release_policy=programme.release_policy,
+    )
+    enrolment = Enrolment(conversations, defaults, onboarding_flow=library.settings.onboarding)
+    commands = Commands(conversations)
+    conversations.hooks.update(commands.hooks())
+    conversations.hooks[library.settings.onboarding] = enrolment.onboarding_finished
+    await store_revisions(uow, library)
+    return App(settings, engine, uow, library, clock, conversations, enrolment, commands)
+
+
+async def store_revisions(uow: UnitOfWorkFactory, library: FlowLibrary) -> None:
+    """Keep a copy of every current flow revision, so runs pinned to it survive later edits."""
+    async with uow() as work:
+        for flow in library.flows.values():
+            await work.flow_revisions.store(flow.id, flow.revision, flow.text, flow.path)
+        await work.commit()

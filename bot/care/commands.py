@@ -1,0 +1,150 @@
+"""Patient commands: most are small flows (help, menu, settings, pause, stop, forget); their
+outcomes are settled here. /mydata is a service: a JSON file of everything kept."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from bot.care import outgoing, phrases
+from bot.care.conversations import Conversations, FinishHook
+from bot.care.effects import send
+from flows.runtime import RunState
+from storage.models import Patient, Run
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# Commands a patient may send, and the flow each one runs.
+COMMAND_FLOWS = {
+    "help": "help",
+    "menu": "menu",
+    "settings": "settings",
+    "pause": "pause",
+    "resume": "resume",
+    "stop": "stop",
+    "forget": "forget",
+}
+SERVICE_COMMANDS = ("mydata",)
+# Messages and reminders that stop while a patient is paused or has withdrawn.
+PLANNED_KINDS = ("module_release", "reminder", "checkin", "measure", "homework_reminder")
+
+
+@dataclass
+class Commands:
+    """Runs patient commands and acts on how their flows end."""
+
+    conversations: Conversations
+
+    def known(self, command: str) -> bool:
+        """True for a command patients may use."""
+        return command in COMMAND_FLOWS or command in SERVICE_COMMANDS
+
+    async def run(self, patient_id: int, command: str, key: str | None = None) -> bool:
+        """Run a command for the patient; False for a duplicate event or unknown command."""
+        if not self.known(command):
+            return False
+        async with self.conversations.uow() as uow:
+            if key is not None and await uow.inbound.seen(key):
+                return False
+            patient = await uow.patients.get(patient_id)
+            if patient is None:
+                return False
+            if command == "mydata":
+                await self._export(uow, patient)
+            else:
+                await self.conversations.abandon_runs(uow, patient, kind="command")
+                await self.conversations.start_flow(
+                    uow, patient, COMMAND_FLOWS[command], kind="command"
+                )
+            await uow.commit()
+        return True
+
+    async def start(self, patient_id: int, flow_id: str) -> None:
+        """Run any flow for the patient now (a researcher previewing it with `daybreak chat`)."""
+        async with self.conversations.uow() as uow:
+            patient = await uow.patients.get(patient_id)
+            if patient is not None:
+                await self.conversations.abandon_runs(uow, patient, kind="command")
+                await self.conversations.start_flow(uow, patient, flow_id, kind="command")
+                await uow.commit()
+
+    def hooks(self) -> dict[str, FinishHook]:
+        """What happens when each command flow ends."""
+        return {
+            "pause": self._paused,
+            "resume": self._resumed,
+            "stop": self._stopped,
+            "forget": self._forget,
+            "menu": self._menu,
+        }
+
+    async def _export(self, uow: UnitOfWork, patient: Patient) -> None:
+        data = await uow.privacy.export_patient(patient.id, actor=f"patient:{patient.pseudonym}")
+        content = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+        caption = phrases.say("data_file", patient.language)
+        await send(uow, patient, outgoing.file_payload("daybreak-my-data.json", content, caption))
+        log.info("data exported: patient=%s", patient.pseudonym)
+
+    async def _paused(
+        self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
+    ) -> None:
+        if outcome == "paused":
+            await uow.patients.update(patient, status="paused")
+            await uow.audit.append(
+                f"patient:{patient.pseudonym}", "patient.paused", patient.pseudonym
+            )
+
+    async def _resumed(
+        self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
+    ) -> None:
+        if patient.status == "paused":
+            await uow.patients.update(patient, status="active")
+            await uow.audit.append(
+                f"patient:{patient.pseudonym}", "patient.resumed", patient.pseudonym
+            )
+
+    async def _menu(
+        self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
+    ) -> None:
+        if outcome == "pause_requested":
+            await self.conversations.start_flow(uow, patient, "pause", kind="command")
+
+    async def _stopped(
+        self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
+    ) -> None:
+        if outcome == "withdraw_keep":
+            await uow.patients.update(patient, status="withdrawn")
+            await uow.scheduled.cancel_for_patient(patient.id)
+            await self.conversations.abandon_runs(uow, patient)
+            await uow.audit.append(
+                f"patient:{patient.pseudonym}",
+                "patient.withdrawn",
+                patient.pseudonym,
+                {"data": "kept"},
+            )
+        elif outcome == "withdraw_delete":
+            await self._forget(uow, patient, run, state, "confirmed")
+
+    async def _forget(
+        self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
+    ) -> None:
+        if outcome != "confirmed":
+            return
+        goodbye = outgoing.text_payload(phrases.say("forgotten", patient.language))
+        chats = await uow.identities.for_patient(patient.id)
+        await uow.privacy.delete_patient_personal_data(patient.id, actor="patient")
+        # The patient's own outbox rows are gone with them; the goodbye goes to the bare chat.
+        for identity in chats:
+            if identity.chat_id is not None:
+                await uow.outbox.enqueue(
+                    target_kind="chat",
+                    target_key=f"chat:{identity.messenger}",
+                    payload={
+                        **goodbye,
+                        "messenger": identity.messenger,
+                        "chat_id": identity.chat_id,
+                    },
+                )
+        log.info("patient data deleted on request")

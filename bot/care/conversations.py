@@ -1,0 +1,254 @@
+"""Handling one event for one patient: load the pinned run, step the engine, apply, commit.
+
+Every public method is one unit of work. An event key seen before changes nothing, so a
+redelivered update or a retried call is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.care import outgoing, phrases
+from bot.care.effects import PROFILE_VARIABLES, Step, apply_effects, send
+from flows import engine
+from flows.library import FlowLibrary
+from flows.runtime import (
+    ButtonPress,
+    Event,
+    FlowFinished,
+    RunState,
+    Stale,
+    StepResult,
+    TextAnswer,
+    TimeoutFired,
+)
+from scheduler.clock import Clock
+from storage.models import Patient, Run
+from storage.repositories import PRIORITY_BULK, PRIORITY_INTERACTIVE
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+# Called when a flow finishes, inside the same unit of work (e.g. onboarding → enrol).
+FinishHook = Callable[[UnitOfWork, Patient, Run, RunState, str], Awaitable[None]]
+
+
+@dataclass
+class Conversations:
+    """The conversation service shared by Telegram, the terminal and the scheduler."""
+
+    uow: UnitOfWorkFactory
+    library: FlowLibrary
+    clock: Clock
+    hooks: dict[str, FinishHook] = field(default_factory=dict)
+    max_text: int = 4000
+
+    async def text(self, patient_id: int, key: str | None, text: str) -> bool:
+        """The patient typed something; False when the event was a duplicate."""
+        if len(text) > self.max_text:
+            return await self._notice(patient_id, key, "too_long", limit=self.max_text)
+        return await self._handle(patient_id, key, TextAnswer(text=text, at=self.clock.now()))
+
+    async def press(self, patient_id: int, key: str | None, data: str) -> bool:
+        """The patient tapped a button; True when it was a current button of theirs."""
+        button = outgoing.parse_callback(data)
+        async with self.uow() as uow:
+            if key is not None and await uow.inbound.seen(key):
+                return False
+            patient = await self._patient(uow, patient_id)
+            run = await uow.runs.get_active(patient_id)
+            if button is None or run is None or run.id != button.run_id:
+                await self._reply(uow, patient, "stale_button")
+                await uow.commit()
+                return False
+            event = ButtonPress(token=button.token, option=button.option, at=self.clock.now())
+            result = await self._advance(uow, patient, run, event)
+            await uow.commit()
+        return not any(isinstance(effect, Stale) for effect in result.effects)
+
+    async def timeout(self, run_id: int, token: str, key: str | None = None) -> None:
+        """A scheduled timeout came due (called by the scheduler)."""
+        async with self.uow() as uow:
+            if key is not None and await uow.inbound.seen(key):
+                return
+            run = await uow.runs.get(run_id)
+            if run is None or run.status != "active":
+                return
+            patient = await self._patient(uow, run.patient_id)
+            event = TimeoutFired(token=token, at=self.clock.now())
+            await self._advance(uow, patient, run, event, priority=PRIORITY_BULK)
+            await uow.commit()
+
+    async def unsupported(self, patient_id: int, key: str | None) -> bool:
+        """The patient sent something we cannot read (a sticker, a voice note): say so kindly."""
+        return await self._notice(patient_id, key, "unsupported")
+
+    async def _notice(self, patient_id: int, key: str | None, phrase: str, **values: Any) -> bool:
+        async with self.uow() as uow:
+            if key is not None and await uow.inbound.seen(key):
+                return False
+            patient = await self._patient(uow, patient_id)
+            await self._reply(uow, patient, phrase, **values)
+            await self.resume(uow, patient)
+            await uow.commit()
+        return True
+
+    async def _handle(self, patient_id: int, key: str | None, event: Event) -> bool:
+        async with self.uow() as uow:
+            if key is not None and await uow.inbound.seen(key):
+                return False
+            patient = await self._patient(uow, patient_id)
+            run = await uow.runs.get_active(patient_id)
+            if run is None:
+                await self._reply(uow, patient, "nothing_open")
+            else:
+                await self._advance(uow, patient, run, event)
+            await uow.commit()
+        return True
+
+    async def start_flow(
+        self,
+        uow: UnitOfWork,
+        patient: Patient,
+        flow_id: str,
+        *,
+        kind: str,
+        variables: dict[str, Any] | None = None,
+        priority: int = PRIORITY_INTERACTIVE,
+    ) -> Run:
+        """Start a run of `flow_id` for the patient inside the caller's unit of work."""
+        flow = self.library.get(flow_id)
+        run = await uow.runs.create(patient.id, flow.id, flow.revision, {}, kind=kind)
+        context = await self.context(uow, patient)
+        result = engine.start(self.library, flow_id, context, variables or {})
+        await self._apply(
+            uow, patient, run, RunState(current=result.state.current), result, priority
+        )
+        log.info("flow started: patient=%s flow=%s run=%s", patient.pseudonym, flow_id, run.id)
+        return run
+
+    async def resume(self, uow: UnitOfWork, patient: Patient) -> bool:
+        """Ask the patient's open question again; False when nothing is open."""
+        run = await uow.runs.get_active(patient.id)
+        if run is None:
+            return False
+        state = await self._load(uow, run)
+        result = engine.reask(self.library, state, await self.context(uow, patient))
+        step = Step(uow, patient, run, self.clock.now())
+        await apply_effects(step, result.effects)
+        return bool(result.effects)
+
+    async def abandon_runs(
+        self, uow: UnitOfWork, patient: Patient, kind: str | None = None
+    ) -> None:
+        """End the patient's active runs (of one kind), e.g. before a command flow starts."""
+        while (run := await uow.runs.get_active(patient.id, kind)) is not None:
+            await uow.runs.finish(run, "abandoned")
+
+    async def context(self, uow: UnitOfWork, patient: Patient) -> dict[str, Any]:
+        """What flows can read about the patient: saved variables and the profile."""
+        saved = await uow.variables.get_all(patient.id)
+        enrolment = await uow.enrolments.current(patient.id)
+        return {
+            **saved,
+            "alias": uow.patients.alias(patient) or "",
+            "language": patient.language,
+            "pseudonym": patient.pseudonym,
+            "care_mode": patient.care_mode,
+            "module": enrolment.current_module if enrolment else 0,
+            "today": self.clock.now().date().isoformat(),
+        }
+
+    async def _patient(self, uow: UnitOfWork, patient_id: int) -> Patient:
+        patient = await uow.patients.get(patient_id)
+        if patient is None:
+            raise LookupError(f"no patient with id {patient_id}")
+        await uow.patients.touch(patient)
+        return patient
+
+    async def _reply(self, uow: UnitOfWork, patient: Patient, phrase: str, **values: Any) -> None:
+        await send(
+            uow, patient, outgoing.text_payload(phrases.say(phrase, patient.language, **values))
+        )
+
+    async def _load(self, uow: UnitOfWork, run: Run) -> RunState:
+        """The run's state, with every revision it is pinned to loaded into the library."""
+        state = RunState.from_json(uow.runs.state(run))
+        for frame in (state.current, *state.stack):
+            if not self.library.has_revision(frame.flow, frame.revision):
+                content = await uow.flow_revisions.get_content(frame.flow, frame.revision)
+                if content is None:
+                    raise LookupError(f"flow {frame.flow} revision {frame.revision} is not stored")
+                self.library.add_revision_text(content, self._path_of(frame.flow))
+        return state
+
+    def _path_of(self, flow_id: str) -> str:
+        try:
+            return self.library.get(flow_id).path
+        except KeyError:
+            return f"{flow_id}.yaml"
+
+    async def _advance(
+        self,
+        uow: UnitOfWork,
+        patient: Patient,
+        run: Run,
+        event: Event,
+        priority: int = PRIORITY_INTERACTIVE,
+    ) -> StepResult:
+        state = await self._load(uow, run)
+        result = engine.step(self.library, state, event, await self.context(uow, patient))
+        if isinstance(event, TimeoutFired):  # a late timeout is nothing the patient should hear
+            result = result.model_copy(
+                update={"effects": tuple(e for e in result.effects if not isinstance(e, Stale))}
+            )
+        await self._apply(uow, patient, run, state, result, priority)
+        return result
+
+    async def _apply(
+        self,
+        uow: UnitOfWork,
+        patient: Patient,
+        run: Run,
+        before: RunState,
+        result: StepResult,
+        priority: int,
+    ) -> None:
+        step = Step(uow, patient, run, self.clock.now(), priority)
+        await apply_effects(step, result.effects)
+        await self._sync_profile(uow, patient, before, result.state)
+        state = result.state
+        await uow.runs.save_state(run, state.to_json(), status=state.status, outcome=state.outcome)
+        for effect in result.effects:
+            if isinstance(effect, FlowFinished) and effect.flow in self.hooks:
+                await self.hooks[effect.flow](uow, patient, run, state, effect.outcome)
+        if state.status == "finished":
+            underneath = await uow.runs.get_active(patient.id)
+            if underneath is not None and underneath.id < run.id:
+                await self.resume(uow, patient)  # e.g. a module interrupted by a command
+
+    async def _sync_profile(
+        self, uow: UnitOfWork, patient: Patient, before: RunState, after: RunState
+    ) -> None:
+        """Profile variables a flow changed (language, time zone, ...) update the patient."""
+        changes = {
+            name: after.vars[name]
+            for name in PROFILE_VARIABLES
+            if name in after.vars and after.vars[name] != before.vars.get(name)
+        }
+        if "timezone" in changes and not _is_timezone(changes["timezone"]):
+            del changes["timezone"]
+        if changes:
+            await uow.patients.update(patient, **changes)
+
+
+def _is_timezone(name: Any) -> bool:
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -1,0 +1,216 @@
+"""Applying the engine's effects inside one unit of work: rows written, messages queued.
+
+Everything here happens in the caller's transaction, so the run's new state, the answers it
+saved and the messages it causes land together or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.care import outgoing, phrases
+from flows import runtime as fx
+from storage.models import Patient, Run
+from storage.repositories import PRIORITY_INTERACTIVE, PRIORITY_SAFETY
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# Run variables that mirror columns of the patient's profile.
+PROFILE_VARIABLES = ("language", "timezone", "preferred_time", "daily_checkin", "care_mode")
+STAFF_ALERTS = "staff:alerts"
+
+
+def patient_target(patient_id: int) -> str:
+    """The outbox target key of a patient's private chat."""
+    return f"patient:{patient_id}"
+
+
+@dataclass
+class Step:
+    """One engine step being applied: whose, which run, and at what time and priority."""
+
+    uow: UnitOfWork
+    patient: Patient
+    run: Run
+    now: datetime
+    priority: int = PRIORITY_INTERACTIVE
+
+
+async def send(
+    uow: UnitOfWork, patient: Patient, payload: dict[str, Any], priority: int = PRIORITY_INTERACTIVE
+) -> None:
+    """Queue a message for the patient."""
+    await uow.outbox.enqueue(
+        target_kind="patient",
+        target_key=patient_target(patient.id),
+        payload=payload,
+        priority=priority,
+        patient_id=patient.id,
+    )
+
+
+async def apply_effects(step: Step, effects: tuple[fx.Effect, ...]) -> None:
+    """Apply each effect in order."""
+    for effect in effects:
+        handler = _HANDLERS.get(type(effect))
+        if handler is not None:
+            await handler(step, effect)
+
+
+async def _say(step: Step, effect: Any) -> None:
+    await send(step.uow, step.patient, outgoing.say_payload(effect), step.priority)
+
+
+async def _ask(step: Step, effect: Any) -> None:
+    await send(step.uow, step.patient, outgoing.ask_payload(effect, step.run.id), step.priority)
+
+
+async def _save_answer(step: Step, effect: Any) -> None:
+    assert isinstance(effect, fx.SaveAnswer)
+    await step.uow.answers.add(
+        step.patient.id,
+        flow_id=effect.flow,
+        question=effect.question,
+        value=effect.value,
+        is_free_text=effect.free_text,
+        run_id=step.run.id,
+        variable=effect.variable,
+    )
+    if effect.variable == "alias":
+        await step.uow.patients.set_alias(step.patient, str(effect.value))
+    elif effect.variable:
+        await step.uow.variables.set(step.patient.id, effect.variable, effect.value)
+
+
+async def _score(step: Step, effect: Any) -> None:
+    assert isinstance(effect, fx.Score)
+    await step.uow.questionnaires.add(
+        step.patient.id,
+        instrument=effect.instrument,
+        timepoint=effect.timepoint,
+        item_scores=list(effect.items.values()),
+        total=effect.total,
+        band=effect.band,
+        run_id=step.run.id,
+    )
+    await step.uow.variables.set(
+        step.patient.id, effect.variable, {"total": effect.total, "band": effect.band}
+    )
+    log.info(
+        "questionnaire scored: patient=%s instrument=%s", step.patient.pseudonym, effect.instrument
+    )
+
+
+async def _alert(step: Step, effect: Any) -> None:
+    assert isinstance(effect, fx.Alert)
+    alert = await step.uow.alerts.open(step.patient.id, effect.reason, effect.level, effect.detail)
+    await step.uow.adverse_events.record(
+        step.patient.id,
+        trigger=effect.reason,
+        response="alert_opened",
+        detail={"alert_id": alert.id, "flow": effect.flow, **effect.detail},
+    )
+    await step.uow.outbox.enqueue(
+        target_kind="staff",
+        target_key=STAFF_ALERTS,
+        payload={
+            "kind": "alert",
+            "alert_id": alert.id,
+            "pseudonym": step.patient.pseudonym,
+            "reason": effect.reason,
+            "level": effect.level,
+            "detail": effect.detail,
+        },
+        priority=PRIORITY_SAFETY,
+        patient_id=step.patient.id,
+    )
+    log.warning(
+        "alert opened: patient=%s reason=%s alert=%s",
+        step.patient.pseudonym,
+        effect.reason,
+        alert.id,
+    )
+
+
+async def _handover(step: Step, effect: Any) -> None:
+    assert isinstance(effect, fx.Handover)
+    await step.uow.outbox.enqueue(
+        target_kind="staff",
+        target_key=f"staff:patient:{step.patient.id}",
+        payload={"kind": "handover", "pseudonym": step.patient.pseudonym, "reason": effect.reason},
+        priority=PRIORITY_INTERACTIVE,
+        patient_id=step.patient.id,
+    )
+    await step.uow.audit.append(
+        f"patient:{step.patient.pseudonym}",
+        "handover",
+        step.patient.pseudonym,
+        {"reason": effect.reason, "flow": effect.flow},
+    )
+
+
+async def _assign(step: Step, effect: Any) -> None:
+    assert isinstance(effect, fx.AssignExercise)
+    due = step.now + effect.remind_after if effect.remind_after else None
+    entry = await step.uow.homework.add(
+        step.patient.id,
+        exercise=effect.exercise,
+        kind="assignment",
+        data={"flow": effect.flow},
+        due_at=due,
+        status="assigned",
+    )
+    if due is not None:
+        await step.uow.scheduled.add(
+            "homework_reminder",
+            due,
+            key=f"homework:{entry}",
+            patient_id=step.patient.id,
+            payload={"exercise": effect.exercise, "entry_id": entry},
+        )
+
+
+async def _schedule_timeout(step: Step, effect: Any) -> None:
+    assert isinstance(effect, fx.ScheduleTimeout)
+    await step.uow.scheduled.add(
+        "flow_timeout",
+        step.now + effect.after,
+        key=f"timeout:{step.run.id}:{effect.token}",
+        patient_id=step.patient.id,
+        payload={"run_id": step.run.id, "token": effect.token},
+    )
+
+
+async def _stale(step: Step, effect: Any) -> None:
+    await send(
+        step.uow,
+        step.patient,
+        outgoing.text_payload(phrases.say("stale_button", step.patient.language)),
+    )
+
+
+async def _problem(step: Step, effect: Any) -> None:
+    # The message names states and flows only (never patient text), so it is safe to log.
+    assert isinstance(effect, fx.Problem)
+    log.error("flow problem: run=%s flow=%s: %s", step.run.id, step.run.flow_id, effect.message)
+    await send(
+        step.uow, step.patient, outgoing.text_payload(phrases.say("problem", step.patient.language))
+    )
+
+
+_HANDLERS: dict[type, Any] = {
+    fx.Say: _say,
+    fx.Ask: _ask,
+    fx.SaveAnswer: _save_answer,
+    fx.Score: _score,
+    fx.Alert: _alert,
+    fx.Handover: _handover,
+    fx.AssignExercise: _assign,
+    fx.ScheduleTimeout: _schedule_timeout,
+    fx.Stale: _stale,
+    fx.Problem: _problem,
+}

@@ -1,0 +1,149 @@
+"""Enrolment: /start finds or creates the patient and runs onboarding, whose end enrols them."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.care.conversations import Conversations
+from flows.runtime import RunState
+from storage.models import Patient, Run
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Triage = Literal["guided", "unguided", "auto"]
+# Deep-link payloads are at most 64 characters of A-Z, a-z, 0-9, _ and - (Bot API /start rules).
+_STUDY_SITE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Guided support helps most from baseline PHQ-9 >= 10 (moderate or worse); below that, unguided
+# iCBT does about as well (Karyotaki et al. 2018, JAMA Psychiatry 75:1247-1254, IPD meta-analysis).
+GUIDED_FROM_PHQ9 = 10
+
+
+@dataclass(frozen=True)
+class NewPatientDefaults:
+    """What a new patient starts with before they choose otherwise."""
+
+    timezone: str
+    preferred_time: str
+    default_language: str
+    languages: tuple[str, ...]
+    triage: Triage = "auto"
+    release_policy: str = "weekly"
+    programme: str = "daybreak"
+
+
+@dataclass
+class Enrolment:
+    """Starting patients and settling what onboarding decided."""
+
+    conversations: Conversations
+    defaults: NewPatientDefaults
+    onboarding_flow: str = "onboarding"
+    menu_flow: str = "menu"
+
+    async def start(
+        self,
+        messenger: str,
+        external_id: str | int,
+        chat_id: str | int | None,
+        *,
+        key: str | None = None,
+        language: str | None = None,
+        payload: str | None = None,
+    ) -> int | None:
+        """/start: find or create the patient and begin (or resume) onboarding; their id."""
+        async with self.conversations.uow() as uow:
+            if key is not None and await uow.inbound.seen(key):
+                return await uow.identities.find_patient_id(messenger, external_id)
+            patient = await self._find(uow, messenger, external_id)
+            if patient is None:
+                patient = await self._create(
+                    uow, messenger, external_id, chat_id, language, payload
+                )
+                await self._begin(uow, patient)
+            elif patient.status == "withdrawn":
+                await self._begin(uow, patient)
+            elif not await self.conversations.resume(uow, patient):
+                await self._welcome_back(uow, patient)
+            await uow.commit()
+            return patient.id
+
+    async def _find(
+        self, uow: UnitOfWork, messenger: str, external_id: str | int
+    ) -> Patient | None:
+        patient_id = await uow.identities.find_patient_id(messenger, external_id)
+        return None if patient_id is None else await uow.patients.get(patient_id)
+
+    async def _create(
+        self,
+        uow: UnitOfWork,
+        messenger: str,
+        external_id: str | int,
+        chat_id: str | int | None,
+        language: str | None,
+        payload: str | None,
+    ) -> Patient:
+        chosen = language if language in self.defaults.languages else self.defaults.default_language
+        site = payload if payload and _STUDY_SITE.match(payload) else None
+        patient = await uow.patients.create(
+            language=chosen or "en",
+            timezone=self.defaults.timezone,
+            preferred_time=self.defaults.preferred_time,
+            study_site=site,
+        )
+        await uow.identities.add(patient.id, messenger, external_id, chat_id)
+        await uow.audit.append(
+            "system",
+            "patient.created",
+            patient.pseudonym,
+            {"messenger": messenger, "study_site": site},
+        )
+        log.info("patient created: patient=%s messenger=%s", patient.pseudonym, messenger)
+        return patient
+
+    async def _begin(self, uow: UnitOfWork, patient: Patient) -> None:
+        await self.conversations.abandon_runs(uow, patient)
+        if patient.status == "withdrawn":
+            await uow.patients.update(patient, status="active")
+        await self.conversations.start_flow(uow, patient, self.onboarding_flow, kind="onboarding")
+
+    async def _welcome_back(self, uow: UnitOfWork, patient: Patient) -> None:
+        """An enrolled patient sees the menu; anyone else starts onboarding again."""
+        if await uow.enrolments.current(patient.id) is None:
+            await self._begin(uow, patient)
+        else:
+            await self.conversations.start_flow(uow, patient, self.menu_flow, kind="command")
+
+    async def onboarding_finished(
+        self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
+    ) -> None:
+        """Record consent and enrol (or withdraw kindly) as onboarding decided."""
+        actor = f"patient:{patient.pseudonym}"
+        if outcome == "completed":
+            await uow.consents.record(patient.id, run.revision, agreed=True)
+            await uow.enrolments.create(
+                patient.id, self.defaults.programme, release_policy=self.defaults.release_policy
+            )
+            mode = triage(self.defaults.triage, state.vars)
+            await uow.patients.update(patient, care_mode=mode, status="active")
+            await uow.audit.append(
+                actor, "patient.enrolled", patient.pseudonym, {"care_mode": mode}
+            )
+        elif outcome in ("declined", "under_age"):
+            if outcome == "declined":
+                await uow.consents.record(patient.id, run.revision, agreed=False)
+            await uow.patients.update(patient, status="withdrawn")
+            await uow.audit.append(actor, f"onboarding.{outcome}", patient.pseudonym)
+        log.info("onboarding finished: patient=%s outcome=%s", patient.pseudonym, outcome)
+
+
+def triage(policy: Triage, variables: dict[str, Any]) -> str:
+    """Guided or unguided care, by the configured policy and the baseline PHQ-9."""
+    if policy != "auto":
+        return policy
+    phq9 = variables.get("phq9")
+    total = phq9.get("total") if isinstance(phq9, dict) else None
+    return "guided" if isinstance(total, int) and total >= GUIDED_FROM_PHQ9 else "unguided"

@@ -1,0 +1,129 @@
+"""`daybreak chat`: the programme in a terminal, through the same care services as Telegram.
+
+Typed lines become the same events a Telegram update would; the patient's outbox is printed
+instead of sent. Buttons show as numbered choices. Everything persists, so quitting in the middle
+and starting again carries on where the conversation was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import os
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.app import App
+from bot.care.effects import patient_target
+
+MESSENGER = "console"
+_TAG = re.compile(r"<[^>]+>")
+
+ReadLine = Callable[[str], Awaitable[str | None]]
+
+
+def plain(markup: str) -> str:
+    """Telegram-style HTML as terminal text."""
+    return html.unescape(_TAG.sub("", markup))
+
+
+async def read_stdin(prompt: str) -> str | None:
+    """Read a line from the terminal without blocking the event loop; None at end of input."""
+    try:
+        return await asyncio.to_thread(input, prompt)
+    except EOFError:
+        return None
+
+
+class ConsoleChat:
+    """One person chatting with the programme in a terminal."""
+
+    def __init__(
+        self, app: App, *, user: str, out: TextIO, read: ReadLine = read_stdin, files: Path
+    ) -> None:
+        self.app = app
+        self.user = user
+        self.out = out
+        self.read = read
+        self.files = files
+        self.buttons: list[dict[str, Any]] = []
+        self.patient_id: int | None = None
+
+    async def run(self, flow: str | None = None) -> None:
+        """Start (or resume) and chat until /quit or the end of input."""
+        self.out.write("Daybreak — type your answers; numbers pick a choice; /quit to leave.\n\n")
+        self.patient_id = await self.app.enrolment.start(MESSENGER, self.user, self.user)
+        if flow is not None and self.patient_id is not None:
+            await self.app.commands.start(self.patient_id, flow)
+        await self.deliver()
+        while (line := await self.read("> ")) is not None:
+            if line.strip() in ("/quit", "/exit"):
+                break
+            await self.handle(line.strip())
+            await self.deliver()
+        self.out.write("Bye for now. Type `daybreak chat` to carry on later.\n")
+
+    async def handle(self, line: str) -> None:
+        """Turn one typed line into a command, a button press or an answer."""
+        key = f"console:{uuid.uuid4().hex}"
+        if self.patient_id is None or line == "/start":
+            self.patient_id = await self.app.enrolment.start(
+                MESSENGER, self.user, self.user, key=key
+            )
+        elif line.startswith("/"):
+            await self._command(line[1:].split()[0] if len(line) > 1 else "", key)
+        elif line.isdigit() and 1 <= int(line) <= len(self.buttons):
+            await self.app.conversations.press(
+                self.patient_id, key, self.buttons[int(line) - 1]["data"]
+            )
+        elif line:
+            await self.app.conversations.text(self.patient_id, key, line)
+
+    async def _command(self, name: str, key: str) -> None:
+        assert self.patient_id is not None
+        if not await self.app.commands.run(self.patient_id, name, key):
+            self.out.write(
+                "(Commands: /menu /help /settings /pause /resume /stop /mydata /forget /quit)\n"
+            )
+
+    async def deliver(self) -> None:
+        """Print every message waiting for this person, in order, and mark it sent."""
+        if self.patient_id is None:
+            return
+        async with self.app.uow() as uow:
+            pending = await uow.outbox.pending_for_target(patient_target(self.patient_id))
+            pending += await uow.outbox.pending_for_target(f"chat:{MESSENGER}")
+            for message in pending:
+                self._show(message.payload)
+                await uow.outbox.mark_sent(message.id)
+            await uow.commit()
+
+    def _show(self, payload: dict[str, Any]) -> None:
+        if payload.get("kind") == "file":
+            path = self._save(payload["filename"], payload["content"])
+            self.out.write(f"{plain(payload['html'])}\n  (saved to {path})\n\n")
+            return
+        text = plain(payload.get("html", ""))
+        for media in ("image", "document"):
+            if payload.get(media):
+                text += f"\n  [{media}: {payload[media]}]"
+        self.out.write(text + "\n")
+        buttons = payload.get("buttons") or []
+        if "input" in payload:  # a question: its buttons (or none) are the choices now
+            self.buttons = buttons
+        for number, button in enumerate(buttons, start=1):
+            self.out.write(f"  {number}. {plain(button['label'])}\n")
+        self.out.write("\n")
+        self.out.flush()
+
+    def _save(self, filename: str, content: str) -> Path:
+        """Write a file the patient receives, readable only by them."""
+        self.files.mkdir(parents=True, exist_ok=True)
+        path = self.files / filename
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        return path
