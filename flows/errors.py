@@ -124,6 +124,8 @@ def _message(name: str, detail: ErrorDetails, node: Any) -> tuple[str, bool]:
     if kind == "missing":
         return f"missing `{loc[-1]}` here", False
     text = detail["msg"].removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch":
+        return f"{name} should be a name of letters, digits and `_` (no spaces), like `done`", False
     if kind == "state_kind":
         return _state_kind_message(node), True
     return f"{name}: {text[0].lower()}{text[1:]}", False

@@ -1,0 +1,1 @@
+"""The checker's parts: one module per family of problems (graph, asks, questionnaires, texts)."""
