@@ -32,6 +32,15 @@ def parse_yes_no(text: str) -> bool | None:
     return None
 
 
+def looks_numeric(text: str) -> bool:
+    """True when the answer is written as a number (whether or not it is in range)."""
+    try:
+        float(normalise(text).replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
 def parse_number(text: str, low: float | None, high: float | None) -> int | float | None:
     """A number within [low, high]; whole numbers come back as int."""
     cleaned = normalise(text).replace(",", ".")

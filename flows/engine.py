@@ -102,10 +102,12 @@ def reask(source: FlowSource, state: RunState, context: Mapping[str, Any]) -> St
 def migrate(source: FlowSource, state: RunState, context: Mapping[str, Any]) -> StepResult:
     """Move a run to newer revisions where their `migrate:` maps say how; else leave it."""
     session = Session(source, state, context, None)
+    if state.status != "active":
+        return session.result()
     session.stack = [_migrated_frame(source, frame) for frame in session.stack]
     current = _migrated_frame(source, session.frame)
-    if current == session.frame or state.status != "active":
-        return StepResult(state=state, effects=())
+    if current == session.frame:
+        return session.result()  # callers may have moved; the open question stays as it is
     session.frame = current
     session.awaiting = None
     session.misfits = 0

@@ -42,9 +42,15 @@ class ExpressionError(ValueError):
 
 
 class _Sandbox(SandboxedEnvironment):
-    """Jinja2's sandbox with size caps on `*` and `**`."""
+    """Jinja2's sandbox with size caps on `*` and `**`, where `a.b` prefers a mapping's key."""
 
     intercepted_binops = frozenset({"*", "**"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # Researchers' data are mappings: `phq9.items` must be the item scores, not dict.items.
+        if isinstance(obj, Mapping) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
@@ -86,12 +92,7 @@ def _check_nodes(tree: nodes.Template) -> None:
 @lru_cache(maxsize=4096)
 def check_template(source: str) -> Compiled:
     """Parse a text template; raise ExpressionError with a line number if it is not allowed."""
-    try:
-        tree = _ENV.parse(source)
-    except TemplateSyntaxError as error:
-        raise ExpressionError(f"template error: {error.message}", error.lineno) from None
-    _check_nodes(tree)
-    return Compiled(source, frozenset(meta.find_undeclared_variables(tree)))
+    return _checked(source, "template error")
 
 
 @lru_cache(maxsize=4096)
@@ -99,10 +100,17 @@ def check_expression(source: str) -> Compiled:
     """Parse a condition or computed value; raise ExpressionError if it does not parse."""
     if not source.strip():
         raise ExpressionError("empty expression")
+    checked = _checked("{{ (" + source + ") }}", "expression error")
+    return Compiled(source, checked.variables)
+
+
+def _checked(source: str, what: str) -> Compiled:
+    """Parse and compile (compiling finds unknown filters and tests), then vet the nodes."""
     try:
-        tree = _ENV.parse("{{ (" + source + ") }}")
-    except TemplateSyntaxError as error:
-        raise ExpressionError(f"expression error: {error.message}", error.lineno) from None
+        tree = _ENV.parse(source)
+        _ENV.compile(tree)
+    except TemplateSyntaxError as error:  # includes TemplateAssertionError (unknown filter)
+        raise ExpressionError(f"{what}: {error.message}", error.lineno or 1) from None
     _check_nodes(tree)
     return Compiled(source, frozenset(meta.find_undeclared_variables(tree)))
 

@@ -442,3 +442,5 @@ class ProgrammeSettings(Strict):
     default_language: str = "en"
     languages: list[str] = Field(default_factory=lambda: ["en"])
     onboarding: str = "onboarding"
+    modules: list[str] = Field(default_factory=list)  # released one by one, in this order
+    checkin: str | None = None  # the daily mood check-in flow, for those who opt in

@@ -143,9 +143,9 @@ def _read(
         yes = option == 0 if option is not None else _typed_yes_no(event)
         return (None, None) if yes is None else (yes, state.yes if yes else state.no)
     if kind == "scale" and state.min is not None:
-        typed = _typed(session, state, event) if isinstance(event, TextAnswer) else None
-        if typed is not None:  # a typed "10" is the value 10, not the tenth button
-            return typed, None
+        if isinstance(event, TextAnswer) and answers.looks_numeric(event.text):
+            # A typed "10" is the value 10 (not the tenth button), and "11" is out of range.
+            return _typed(session, state, event), None
         return (None, None) if option is None else (state.min + option, None)
     if not isinstance(event, TextAnswer):
         return None, None
