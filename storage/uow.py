@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -62,11 +63,13 @@ class UnitOfWork:
         sessions: async_sessionmaker[AsyncSession],
         cipher: FieldCipher,
         clock: Clock = utcnow,
+        after_commit: Callable[[], None] | None = None,
     ) -> None:
         """Prepare a unit of work; nothing opens until `async with`."""
         self._sessions = sessions
         self._cipher = cipher
         self._clock = clock
+        self._after_commit = after_commit
         self._session: AsyncSession | None = None
 
     def clock(self) -> datetime:
@@ -122,8 +125,10 @@ class UnitOfWork:
         await session.close()
 
     async def commit(self) -> None:
-        """Commit everything done in this unit of work."""
+        """Commit everything done in this unit of work, then tell whoever waits for outbox rows."""
         await self.session.commit()
+        if self._after_commit is not None:
+            self._after_commit()  # wakes the sender at once instead of at its next poll
 
     async def rollback(self) -> None:
         """Discard everything done since the last commit."""
@@ -147,7 +152,8 @@ class UnitOfWorkFactory:
         self.sessions = sessions
         self.cipher = cipher
         self.clock = clock
+        self.after_commit: Callable[[], None] | None = None
 
     def __call__(self) -> UnitOfWork:
         """Return a new, unopened unit of work."""
-        return UnitOfWork(self.sessions, self.cipher, self.clock)
+        return UnitOfWork(self.sessions, self.cipher, self.clock, self.after_commit)

@@ -61,6 +61,21 @@ class Commands:
             await uow.commit()
         return True
 
+    async def refuse_in_group(
+        self, messenger: str, chat_id: int, language: str, key: str | None = None
+    ) -> None:
+        """A patient command in a group: say, once, that Daybreak works in private chats."""
+        async with self.conversations.uow() as uow:
+            if key is not None and await uow.inbound.seen(key):
+                return
+            reply = outgoing.text_payload(phrases.say("group_refusal", language))
+            await uow.outbox.enqueue(
+                target_kind="chat",
+                target_key=f"chat:{messenger}:{chat_id}",
+                payload={**reply, "messenger": messenger, "chat_id": str(chat_id)},
+            )
+            await uow.commit()
+
     async def start(self, patient_id: int, flow_id: str) -> None:
         """Run any flow for the patient now (a researcher previewing it with `daybreak chat`)."""
         async with self.conversations.uow() as uow:

@@ -17,6 +17,7 @@ from bot.care.effects import PROFILE_VARIABLES, Step, apply_effects, send
 from flows import engine
 from flows.library import FlowLibrary
 from flows.runtime import (
+    Ask,
     ButtonPress,
     Event,
     FlowFinished,
@@ -82,6 +83,25 @@ class Conversations:
             event = TimeoutFired(token=token, at=self.clock.now())
             await self._advance(uow, patient, run, event, priority=PRIORITY_BULK)
             await uow.commit()
+
+    async def edited(self, patient_id: int, key: str | None, text: str) -> bool:
+        """An edited message: the new text answers the open question if it fits, else noted."""
+        async with self.uow() as uow:
+            if key is not None and await uow.inbound.seen(key):
+                return False
+            patient = await self._patient(uow, patient_id)
+            run = await uow.runs.get_active(patient_id)
+            result = None
+            if run is not None and len(text) <= self.max_text:
+                state = await self._load(uow, run)
+                event = TextAnswer(text=text, at=self.clock.now())
+                result = engine.step(self.library, state, event, await self.context(uow, patient))
+            if run is None or result is None or not _answers(result):
+                await self._reply(uow, patient, "edit_noted")
+            else:
+                await self._apply(uow, patient, run, state, result, PRIORITY_INTERACTIVE)
+            await uow.commit()
+        return True
 
     async def unsupported(self, patient_id: int, key: str | None) -> bool:
         """The patient sent something we cannot read (a sticker, a voice note): say so kindly."""
@@ -207,6 +227,8 @@ class Conversations:
                 update={"effects": tuple(e for e in result.effects if not isinstance(e, Stale))}
             )
         await self._apply(uow, patient, run, state, result, priority)
+        if isinstance(event, TextAnswer) and not result.effects:
+            await self._reply(uow, patient, "waiting")  # e.g. during a pause in the flow
         return result
 
     async def _apply(
@@ -244,6 +266,13 @@ class Conversations:
             del changes["timezone"]
         if changes:
             await uow.patients.update(patient, **changes)
+
+
+def _answers(result: StepResult) -> bool:
+    """True when a step took the text as an answer (not a reprompt, not ignored)."""
+    return bool(result.effects) and not any(
+        isinstance(effect, Ask) and effect.reprompt for effect in result.effects
+    )
 
 
 def _is_timezone(name: Any) -> bool:

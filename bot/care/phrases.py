@@ -9,6 +9,10 @@ _PHRASES: dict[str, dict[str, str]] = {
         "en": "That button belongs to an earlier message, so I've left things as they are.",
         "zh": "这个按钮来自之前的消息，所以我没有做任何改动。",
     },
+    "stale_button_short": {
+        "en": "That button is from an earlier message.",
+        "zh": "这个按钮来自之前的消息。",
+    },
     "nothing_open": {
         "en": "Thanks for your message. There's no question open right now. Send /menu to see "
         "what you can do, or /help if you need support.",
@@ -45,6 +49,18 @@ _PHRASES: dict[str, dict[str, str]] = {
         "If you ever want to start again, send /start.",
         "zh": "我们保存的你的个人信息已全部删除。请照顾好自己。如果想重新开始，随时发送 /start。",
     },
+    "edit_noted": {
+        "en": "I've seen your edit, thank you. I keep the answer you first gave there, so if "
+        "you'd like to change something, just tell me in a new message.",
+        "zh": "我看到你修改了消息，谢谢。那里我会保留你最初的回答；"
+        "如果想改什么，请发一条新消息告诉我。",
+    },
+    "waiting": {
+        "en": "Thanks for your message. I'll be back with the next step soon. Send /menu if "
+        "you'd like to do something now, or /help if you need support.",
+        "zh": "谢谢你的消息。我很快会带来下一步。"
+        "想现在做点什么请发送 /menu，需要帮助请发送 /help。",
+    },
     "group_refusal": {
         "en": "Daybreak only talks with people in a private chat. Please message me directly.",
         "zh": "Daybreak 只在私聊中交流，请直接给我发消息。",
@@ -52,8 +68,13 @@ _PHRASES: dict[str, dict[str, str]] = {
 }
 
 
-def say(key: str, language: str, **values: object) -> str:
-    """The phrase in `language` (English if not translated), as HTML-safe text."""
+def plain(key: str, language: str, **values: object) -> str:
+    """The phrase in `language` (English if not translated), as plain text."""
     options = _PHRASES[key]
     text = options.get(language, options["en"])
-    return escape(text.format(**values) if values else text, quote=False)
+    return text.format(**values) if values else text
+
+
+def say(key: str, language: str, **values: object) -> str:
+    """The phrase in `language`, as HTML-safe text for a message."""
+    return escape(plain(key, language, **values), quote=False)

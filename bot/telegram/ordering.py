@@ -1,0 +1,76 @@
+"""Strict order within a chat, concurrency across chats, and each update handled once.
+
+aiogram runs every update as its own task. This outer middleware takes a per-chat lock before
+the handler: tasks start in the order updates arrived and reach the lock before their first
+real suspension, and asyncio.Lock wakes waiters first-in first-out, so one chat's updates are
+handled in order while other chats go on in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+RECENT_UPDATES = 10_000
+
+
+class ChatOrder(BaseMiddleware):
+    """One update at a time per chat; repeated update ids are dropped; in-flight work is counted."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+        self._recent: OrderedDict[int, None] = OrderedDict()
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self._in_flight = 0
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        """Run the handler under the chat's lock, unless this update was seen already."""
+        assert isinstance(event, Update)
+        if self._seen(event.update_id):
+            return None
+        chat = _chat_id(event)
+        self._enter(chat)
+        try:
+            async with self._locks[chat]:
+                return await handler(event, data)
+        finally:
+            self._leave(chat)
+
+    def _seen(self, update_id: int) -> bool:
+        if update_id in self._recent:
+            return True
+        self._recent[update_id] = None
+        if len(self._recent) > RECENT_UPDATES:
+            self._recent.popitem(last=False)
+        return False
+
+    def _enter(self, chat: int) -> None:
+        self._locks.setdefault(chat, asyncio.Lock())
+        self._waiting[chat] = self._waiting.get(chat, 0) + 1
+        self._in_flight += 1
+        self.idle.clear()
+
+    def _leave(self, chat: int) -> None:
+        self._waiting[chat] -= 1
+        if not self._waiting[chat]:  # forget idle chats' locks so memory stays flat
+            del self._waiting[chat], self._locks[chat]
+        self._in_flight -= 1
+        if not self._in_flight:
+            self.idle.set()
+
+
+def _chat_id(update: Update) -> int:
+    for message in (update.message, update.edited_message):
+        if message is not None:
+            return message.chat.id
+    if update.callback_query is not None:
+        return update.callback_query.from_user.id
+    return 0

@@ -1,0 +1,160 @@
+"""`daybreak run`: the Telegram bot by long polling (default) or webhook, with graceful shutdown.
+
+Shutdown order: stop taking updates, finish the handlers in flight, let the sender flush what
+it can, then close the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+from urllib.parse import urlparse
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from bot.app import App, StartupError, build_app
+from bot.config import Settings
+from bot.telegram.groups import group_router
+from bot.telegram.limits import Limits
+from bot.telegram.ordering import ChatOrder
+from bot.telegram.patients import patient_router
+from bot.telegram.sender import Sender
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
+FLUSH_SECONDS = 10.0
+
+# The menu Telegram shows next to the text box, per language.
+COMMANDS = {
+    "en": {
+        "menu": "What you can do",
+        "help": "Help, and where to get urgent support",
+        "settings": "Name, time zone, time, language",
+        "pause": "Take a break",
+        "resume": "Carry on after a break",
+        "mydata": "Get a copy of your data",
+        "stop": "Stop the programme",
+        "forget": "Delete everything about you",
+    },
+    "zh": {
+        "menu": "可以做什么",
+        "help": "帮助与紧急求助方式",
+        "settings": "称呼、时区、时间、语言",
+        "pause": "暂停一下",
+        "resume": "暂停后继续",
+        "mydata": "获取你的数据副本",
+        "stop": "停止课程",
+        "forget": "删除关于你的全部信息",
+    },
+}
+
+
+def make_bot(settings: Settings) -> Bot:
+    """An aiogram Bot pointed at the configured Bot API server."""
+    assert settings.telegram.token is not None
+    api = TelegramAPIServer.from_base(settings.telegram.api_base_url)
+    return Bot(settings.telegram.token.get_secret_value(), session=AiohttpSession(api=api))
+
+
+def make_dispatcher(app: App) -> tuple[Dispatcher, ChatOrder]:
+    """Routers in one ordered list, behind the per-chat ordering middleware."""
+    dispatcher = Dispatcher()
+    order = ChatOrder()
+    dispatcher.update.outer_middleware(order)
+    dispatcher.include_routers(patient_router(app), group_router(app))
+    return dispatcher, order
+
+
+async def set_commands(bot: Bot, default_language: str) -> None:
+    """Publish the command menu in each language (the default language for everyone else)."""
+    for language, commands in COMMANDS.items():
+        listed = [BotCommand(command=name, description=text) for name, text in commands.items()]
+        code = None if language == default_language else language
+        await bot.set_my_commands(listed, scope=BotCommandScopeDefault(), language_code=code)
+
+
+async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
+    """Run until SIGINT/SIGTERM."""
+    app = await build_app(settings)
+    bot = make_bot(settings)
+    telegram = settings.telegram
+    limits = Limits(
+        global_rate=telegram.global_rate,
+        private_rate=telegram.private_chat_rate,
+        group_per_minute=telegram.group_rate_per_minute,
+    )
+    sender = Sender(app, bot, limits)
+    app.uow.after_commit = sender.notify
+    dispatcher, order = make_dispatcher(app)
+    stop = asyncio.Event()
+    sending = asyncio.create_task(sender.run(stop))
+    try:
+        await set_commands(bot, app.library.default_language)
+        if webhook:
+            await _serve_webhook(settings, bot, dispatcher)
+        else:
+            await _poll(settings, bot, dispatcher)
+        with suppress(TimeoutError):  # handlers in flight finish before the database closes
+            await asyncio.wait_for(order.idle.wait(), FLUSH_SECONDS)
+    finally:
+        stop.set()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(sending, FLUSH_SECONDS)
+        await bot.session.close()
+        await app.close()
+        log.info("stopped")
+
+
+async def _poll(settings: Settings, bot: Bot, dispatcher: Dispatcher) -> None:
+    await bot.delete_webhook(drop_pending_updates=False)
+    log.info("polling %s", settings.telegram.api_base_url)
+    await dispatcher.start_polling(
+        bot,
+        polling_timeout=settings.telegram.poll_timeout,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+        handle_signals=True,
+        close_bot_session=False,
+    )
+
+
+async def _serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) -> None:
+    telegram = settings.telegram
+    if not telegram.webhook_url or telegram.webhook_secret is None:
+        raise StartupError(
+            "webhook mode needs telegram.webhook_url and telegram.webhook_secret "
+            "(the secret proves a request came from Telegram)"
+        )
+    secret = telegram.webhook_secret.get_secret_value()
+    path = urlparse(telegram.webhook_url).path or DEFAULT_WEBHOOK_PATH
+    web_app = web.Application()
+    SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(web_app, path)
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, telegram.webhook_listen, telegram.webhook_port)
+    await site.start()
+    await bot.set_webhook(
+        telegram.webhook_url,
+        secret_token=secret,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+    )
+    log.info("webhook listening on %s:%s", telegram.webhook_listen, telegram.webhook_port)
+    try:
+        await _until_signal()
+    finally:
+        await runner.cleanup()
+
+
+async def _until_signal() -> None:
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopped.set)
+    await stopped.wait()

@@ -1,0 +1,223 @@
+"""The outbox sender: delivers committed messages in order per chat, within Telegram's limits.
+
+A message leaves the outbox only after Telegram accepted it (a crash in between re-sends that
+one message: the only duplicate possible). 429 pauses all sends; 5xx and network errors retry
+with backoff and jitter; 403 marks the patient blocked and parks their messages; 400 records the
+message as failed with the reason, and the conversation goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from html import escape
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import BufferedInputFile, FSInputFile, Message
+
+from bot.app import App
+from bot.telegram.limits import Limits
+from bot.telegram.render import Part, render
+from storage.repositories import OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+BACKOFF_CAP = 300.0
+IDLE_POLL = 1.0  # seconds between outbox polls when nothing woke the sender
+
+
+@dataclass
+class Destination:
+    """Where a message goes: the chat (and forum topic)."""
+
+    chat_id: int
+    thread_id: int | None = None
+
+
+class Sender:
+    """Claims due outbox rows and delivers them, concurrently across chats."""
+
+    def __init__(self, app: App, bot: Bot, limits: Limits, *, batch: int = 200) -> None:
+        self.app = app
+        self.bot = bot
+        self.limits = limits
+        self.batch = batch
+        self.wake = asyncio.Event()
+        self.paid_broadcast = app.settings.telegram.paid_broadcast
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    def notify(self) -> None:
+        """Something was committed: look at the outbox now (called from any commit)."""
+        self.wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set, then finish what is in flight."""
+        while not stop.is_set():
+            claimed = await self._claim()
+            for message in claimed:
+                task = asyncio.create_task(self._deliver(message))
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
+            if not claimed:
+                await self._sleep(stop)
+            elif len(self._in_flight) >= self.batch:
+                await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Wait for every delivery in flight."""
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    async def _sleep(self, stop: asyncio.Event) -> None:
+        self.wake.clear()
+        waiters = {asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())}
+        if self._in_flight:
+            waiters.add(asyncio.create_task(asyncio.wait(self._in_flight)))  # type: ignore[arg-type]
+        _done, pending = await asyncio.wait(
+            waiters, timeout=IDLE_POLL, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in pending:
+            task.cancel()
+
+    async def _claim(self) -> list[OutgoingMessage]:
+        async with self.app.uow() as uow:
+            claimed = await uow.outbox.claim_due(limit=self.batch)
+            await uow.session.commit()  # leases only: no need to wake anyone
+        return claimed
+
+    async def _deliver(self, message: OutgoingMessage) -> None:
+        try:
+            destination = await self._destination(message)
+            if destination is None:
+                await self._settle(message, "park", "no chat for this target")
+                return
+            sent_id = await self._send(destination, message.payload)
+        except TelegramRetryAfter as error:
+            self.limits.pause(error.retry_after)
+            await self._retry(message, "429", float(error.retry_after), count=False)
+        except TelegramForbiddenError:
+            await self._blocked(message)
+        except TelegramBadRequest as error:
+            await self._bad_request(message, error)
+        except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
+            await self._retry(message, type(error).__name__, _backoff(message.attempts))
+        except Exception:
+            log.exception("sending outbox message %s failed unexpectedly", message.id)
+            await self._retry(message, "unexpected error", _backoff(message.attempts))
+        else:
+            await self._settle(message, "sent", sent_id)
+
+    async def _destination(self, message: OutgoingMessage) -> Destination | None:
+        if message.target_kind == "patient" and message.patient_id is not None:
+            async with self.app.uow() as uow:
+                chat = await uow.identities.chat_id(message.patient_id, "telegram")
+            return Destination(int(chat)) if chat else None
+        if message.target_kind == "chat" and message.payload.get("messenger") == "telegram":
+            return Destination(int(message.payload["chat_id"]))
+        if message.target_kind == "staff":
+            staff_chat = self.app.settings.telegram.staff_chat_id
+            return Destination(staff_chat) if staff_chat is not None else None
+        return None
+
+    async def _send(self, destination: Destination, payload: dict[str, Any]) -> int:
+        if payload.get("kind") in STAFF_TEXTS:
+            payload = {"kind": "text", "html": STAFF_TEXTS[payload["kind"]](payload)}
+        rendered = render(payload)
+        if rendered.long:
+            await self.bot.send_chat_action(destination.chat_id, "typing")
+        sent: Message | None = None
+        for part in rendered.parts:
+            await self.limits.wait(destination.chat_id)
+            sent = await self._send_part(destination, part)
+        return sent.message_id if sent else 0
+
+    async def _send_part(self, destination: Destination, part: Part) -> Message:
+        common: dict[str, Any] = {"chat_id": destination.chat_id, "parse_mode": "HTML"}
+        if destination.thread_id is not None:
+            common["message_thread_id"] = destination.thread_id
+        if self.paid_broadcast:
+            common["allow_paid_broadcast"] = True
+        if part.image:
+            return await self.bot.send_photo(photo=FSInputFile(part.image), **common)
+        if part.document:
+            return await self.bot.send_document(document=FSInputFile(part.document), **common)
+        if part.file:
+            name, content = part.file
+            document = BufferedInputFile(content, filename=name)
+            return await self.bot.send_document(document=document, caption=part.text, **common)
+        return await self.bot.send_message(text=part.text, reply_markup=part.keyboard, **common)
+
+    async def _settle(self, message: OutgoingMessage, outcome: str, detail: Any) -> None:
+        async with self.app.uow() as uow:
+            if outcome == "sent":
+                await uow.outbox.mark_sent(message.id, detail or None)
+            else:
+                await uow.outbox.park(message.id, str(detail))
+            await uow.session.commit()
+
+    async def _retry(
+        self, message: OutgoingMessage, reason: str, delay: float, *, count: bool = True
+    ) -> None:
+        give_up = count and message.attempts >= MAX_ATTEMPTS
+        retry_at = None if give_up else self.app.clock.now() + timedelta(seconds=delay)
+        async with self.app.uow() as uow:
+            await uow.outbox.mark_failed(message.id, reason, retry_at)
+            await uow.session.commit()
+        if give_up:
+            log.error("outbox message %s failed after %s attempts", message.id, message.attempts)
+
+    async def _blocked(self, message: OutgoingMessage) -> None:
+        """403: the patient blocked the bot. Park their messages; nothing retries forever."""
+        async with self.app.uow() as uow:
+            await uow.outbox.park(message.id, "403 blocked")
+            if message.patient_id is not None:
+                patient = await uow.patients.get(message.patient_id)
+                if patient is not None:
+                    await uow.patients.update(patient, status="blocked")
+                    await uow.outbox.park_all_for_patient(patient.id, "patient blocked the bot")
+                    log.warning("patient blocked the bot: patient=%s", patient.pseudonym)
+            await uow.session.commit()
+
+    async def _bad_request(self, message: OutgoingMessage, error: TelegramBadRequest) -> None:
+        # Telegram's description names the problem (never the message text), e.g. "can't parse
+        # entities"; the conversation is not wedged, because each message stands alone.
+        log.error("Telegram refused outbox message %s: %s", message.id, error.message)
+        async with self.app.uow() as uow:
+            await uow.outbox.mark_failed(message.id, f"400 {error.message}", None)
+            await uow.session.commit()
+
+
+def _backoff(attempts: int) -> float:
+    """Exponential backoff with full jitter, capped (so a long outage doesn't stampede later)."""
+    return random.uniform(0, min(BACKOFF_CAP, 2.0 ** max(attempts, 1)))
+
+
+def alert_text(payload: dict[str, Any]) -> str:
+    """A safety alert for staff: pseudonym, reason and scores, never the patient's words."""
+    detail = ", ".join(f"{key} {value}" for key, value in sorted(payload["detail"].items()))
+    level = escape(str(payload["level"]).upper())
+    who, reason = escape(str(payload["pseudonym"])), escape(str(payload["reason"]))
+    text = f"⚠️ <b>{level}</b> alert for {who}: {reason}"
+    return f"{text}\n{escape(detail)}" if detail else text
+
+
+def handover_text(payload: dict[str, Any]) -> str:
+    """A patient asked for a helper."""
+    who, reason = escape(str(payload["pseudonym"])), escape(str(payload["reason"]))
+    return f"🙋 {who} would like to talk with a helper ({reason})."
+
+
+STAFF_TEXTS = {"alert": alert_text, "handover": handover_text}
