@@ -44,6 +44,8 @@ from pydantic_settings import (
 )
 from pydantic_settings.exceptions import SettingsError
 
+from flows.durations import DURATION_EXPECTED, parse_duration
+
 ENV_PREFIX = "DAYBREAK_"
 ENV_DELIMITER = "__"
 CONFIG_ENV = "DAYBREAK_CONFIG"
@@ -53,7 +55,6 @@ DEFAULT_CONFIG_FILE = Path("config.toml")
 FREE_GLOBAL_RATE = 30.0
 PAID_GLOBAL_RATE = 1000.0
 
-DURATION_EXPECTED = "expected an ISO 8601 duration like P7D or a short form like 7d, 10m, 30s"
 TIME_EXPECTED = "expected a time of day like 09:00 (24-hour HH:MM)"
 WINDOW_EXPECTED = 'expected a time window like "21:00-08:00", or "" for none'
 KEY_EXPECTED = "expected url-safe base64 of 32 bytes"
@@ -65,39 +66,9 @@ class ConfigError(Exception):
 
 # ---------------------------------------------------------------- reusable parsers
 
-_ISO_DURATION = re.compile(
-    r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
-    r"(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:[.,]\d+)?)S)?)?",
-    re.IGNORECASE,
-)
-_SHORT_DURATION = re.compile(
-    r"(?:(?P<w>\d+)w)?(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?"
-    r"(?:(?P<s>\d+(?:\.\d+)?)s)?",
-    re.IGNORECASE,
-)
+# Durations are parsed by the flow language's parser, so config and flows read them alike.
+
 _TIME = re.compile(r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?")
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse "P7D", "PT30S", "P1DT2H" or short forms "7d", "10m", "30s", "1h30m", "2w"."""
-    cleaned = text.strip().replace(" ", "")
-    for pattern in (_ISO_DURATION, _SHORT_DURATION):
-        found = pattern.fullmatch(cleaned)
-        if found and cleaned not in ("P", "") and any(found.groupdict().values()):
-            parts = {k: float((v or "0").replace(",", ".")) for k, v in found.groupdict().items()}
-            return timedelta(
-                weeks=parts["w"],
-                days=parts["d"],
-                hours=parts["h"],
-                minutes=parts["m"],
-                seconds=parts["s"],
-            )
-    if re.fullmatch(r"P[^T]*[YM].*", cleaned, re.IGNORECASE):
-        # Months and years vary in length; a treatment schedule must not drift with the calendar.
-        raise ValueError(
-            f"{DURATION_EXPECTED} (months and years are not allowed: use days or weeks)"
-        )
-    raise ValueError(DURATION_EXPECTED)
 
 
 def parse_time(text: str) -> time:

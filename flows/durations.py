@@ -1,30 +1,39 @@
-"""Durations as people write them: ISO 8601 (`P7D`, `PT30S`) or short forms (`7d`, `10m`)."""
+"""Durations as people write them: ISO 8601 (`P7D`, `PT30S`, `P1DT2H`) or short (`7d`, `1h30m`)."""
 
 import re
 from datetime import timedelta
 
-from pydantic import TypeAdapter, ValidationError
+DURATION_EXPECTED = "expected an ISO 8601 duration like P7D or a short form like 7d, 10m, 30s"
 
-_SHORT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(w|d|h|m|s)\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
-# pydantic already parses ISO 8601 durations; we only add the short forms on top.
-_ISO = TypeAdapter(timedelta)
-
-DURATION_HINT = "expected an ISO 8601 duration like P7D or PT30S, or a short form like 7d, 10m, 30s"
+_ISO_DURATION = re.compile(
+    r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:[.,]\d+)?)S)?)?",
+    re.IGNORECASE,
+)
+_SHORT_DURATION = re.compile(
+    r"(?:(?P<w>\d+)w)?(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?"
+    r"(?:(?P<s>\d+(?:\.\d+)?)s)?",
+    re.IGNORECASE,
+)
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse a positive duration; raise ValueError naming the accepted forms."""
-    short = _SHORT.match(text)
-    if short:
-        value = timedelta(seconds=float(short.group(1)) * _UNIT_SECONDS[short.group(2).lower()])
-    elif text.strip().upper().startswith("P"):
-        try:
-            value = _ISO.validate_python(text.strip().upper())
-        except ValidationError:
-            raise ValueError(DURATION_HINT) from None
-    else:
-        raise ValueError(DURATION_HINT)
-    if value <= timedelta(0):
-        raise ValueError("a duration must be longer than zero")
-    return value
+    """Parse "P7D", "PT30S", "P1DT2H" or short forms "7d", "10m", "30s", "1h30m", "2w"."""
+    cleaned = text.strip().replace(" ", "")
+    for pattern in (_ISO_DURATION, _SHORT_DURATION):
+        found = pattern.fullmatch(cleaned)
+        if found and cleaned not in ("P", "") and any(found.groupdict().values()):
+            parts = {k: float((v or "0").replace(",", ".")) for k, v in found.groupdict().items()}
+            return timedelta(
+                weeks=parts["w"],
+                days=parts["d"],
+                hours=parts["h"],
+                minutes=parts["m"],
+                seconds=parts["s"],
+            )
+    if re.fullmatch(r"P[^T]*[YM].*", cleaned, re.IGNORECASE):
+        # Months and years vary in length; a treatment schedule must not drift with the calendar.
+        raise ValueError(
+            f"{DURATION_EXPECTED} (months and years are not allowed: use days or weeks)"
+        )
+    raise ValueError(DURATION_EXPECTED)

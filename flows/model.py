@@ -97,7 +97,10 @@ class Duration(timedelta):
                 return value
             if not isinstance(value, str):
                 raise ValueError("expected a duration such as P1D, PT4H, 1d, 4h or 30m")
-            return parse_duration(value)
+            duration = parse_duration(value)
+            if duration <= timedelta(0):
+                raise ValueError("a duration must be longer than zero")
+            return duration
 
         return core_schema.no_info_plain_validator_function(parse)
 
