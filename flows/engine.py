@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from flows import questions
-from flows.expressions import holds
+from flows.expressions import evaluate, holds
 from flows.model import (
     AlertState,
     AskState,
@@ -24,6 +24,7 @@ from flows.model import (
     HandoverState,
     JumpState,
     QuestionnaireState,
+    RecordState,
     SetState,
     WaitState,
 )
@@ -38,6 +39,7 @@ from flows.runtime import (
     FlowStarted,
     Frame,
     Handover,
+    RecordEntry,
     RunState,
     ScheduleTimeout,
     Stale,
@@ -207,6 +209,31 @@ def _enter_assign(session: Session, state: Any) -> str | None:
     return _require_next(session, state.next)
 
 
+def _enter_record(session: Session, state: Any) -> str | None:
+    assert isinstance(state, RecordState)
+    namespace = session.namespace()
+    data = {
+        name: _plain_value(evaluate(source, namespace))
+        for name, source in state.record.data.items()
+    }
+    remind = state.record.remind_at
+    remind_at = evaluate(remind, namespace) if remind else None
+    session.emit(
+        RecordEntry(
+            exercise=state.record.exercise,
+            flow=session.frame.flow,
+            data=data,
+            remind_at=str(remind_at) if remind_at else None,
+        )
+    )
+    return _require_next(session, state.next)
+
+
+def _plain_value(value: Any) -> Any:
+    """Expression results as JSON-friendly values (Jinja may hand back Markup strings)."""
+    return str(value) if isinstance(value, str) else value
+
+
 def _enter_handover(session: Session, state: Any) -> str | None:
     assert isinstance(state, HandoverState)
     session.emit(Handover(reason=state.handover.reason, flow=session.frame.flow))
@@ -288,6 +315,7 @@ _HANDLERS = {
     SetState: _enter_set,
     BranchState: _enter_branch,
     AssignState: _enter_assign,
+    RecordState: _enter_record,
     HandoverState: _enter_handover,
     AlertState: _enter_alert,
     AskState: _enter_ask,

@@ -30,6 +30,7 @@ LocalText = str | dict[str, str]
 # The keys that decide what a state does; a state has at most one of them (none means "say").
 ACTION_KEYS = (
     "ask",
+    "record",
     "branch",
     "set",
     "compute",
@@ -205,6 +206,18 @@ class Assign(Strict):
     remind_after: Duration | None = None
 
 
+class Record(Strict):
+    """Keep a homework entry (mood diary, thought record, planned activity...) as structured data.
+
+    `data` maps field names to expressions; `remind_at` is an expression giving a local
+    "YYYY-MM-DD HH:MM" at which the patient is reminded (for activities they plan).
+    """
+
+    exercise: str = Field(pattern=IDENTIFIER)
+    data: dict[str, str] = Field(default_factory=dict)
+    remind_at: str | None = None
+
+
 class Handover(Strict):
     """Hand the patient to a human helper, with a short reason code."""
 
@@ -310,6 +323,13 @@ class AssignState(StateBase):
     _forms = field_validator("assign", mode="before")(_as_assign)
 
 
+class RecordState(StateBase):
+    """Keep a homework entry."""
+
+    kind: Literal["record"] = "record"
+    record: Record
+
+
 class HandoverState(StateBase):
     """Hand the patient over to a helper."""
 
@@ -381,6 +401,7 @@ State = Annotated[
     | Annotated[SetState, Tag("set")]
     | Annotated[QuestionnaireState, Tag("questionnaire")]
     | Annotated[AssignState, Tag("assign")]
+    | Annotated[RecordState, Tag("record")]
     | Annotated[HandoverState, Tag("handover")]
     | Annotated[AlertState, Tag("alert")]
     | Annotated[WaitState, Tag("wait")]

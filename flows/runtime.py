@@ -162,6 +162,16 @@ class AssignExercise(Frozen):
     remind_after: timedelta | None = None
 
 
+class RecordEntry(Frozen):
+    """Keep a homework entry; `remind_at` is a local "YYYY-MM-DD HH:MM" to remind the patient."""
+
+    kind: Literal["record"] = "record"
+    exercise: str
+    flow: str
+    data: dict[str, Any]
+    remind_at: str | None = None
+
+
 class Alert(Frozen):
     """Raise a safety alert for a human; `detail` holds scores and codes, never free text."""
 
@@ -218,6 +228,7 @@ Effect = (
     | SaveAnswer
     | Score
     | AssignExercise
+    | RecordEntry
     | Alert
     | Handover
     | ScheduleTimeout

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.care import outgoing, phrases
 from flows import runtime as fx
@@ -174,6 +175,36 @@ async def _assign(step: Step, effect: Any) -> None:
         )
 
 
+async def _record(step: Step, effect: Any) -> None:
+    assert isinstance(effect, fx.RecordEntry)
+    due = local_moment(effect.remind_at, step.patient.timezone) if effect.remind_at else None
+    entry = await step.uow.homework.add(
+        step.patient.id,
+        exercise=effect.exercise,
+        kind="entry",
+        data={**effect.data, "flow": effect.flow},
+        due_at=due,
+        status="planned" if due else "done",
+    )
+    if due is not None and due > step.now:
+        await step.uow.scheduled.add(
+            "homework_reminder",
+            due,
+            key=f"homework:{entry}",
+            patient_id=step.patient.id,
+            payload={"exercise": effect.exercise, "entry_id": entry},
+        )
+
+
+def local_moment(text: str, timezone: str) -> datetime | None:
+    """A patient's local "YYYY-MM-DD HH:MM" as UTC; None when it is not such a moment."""
+    try:
+        naive = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+        return naive.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+
+
 async def _schedule_timeout(step: Step, effect: Any) -> None:
     assert isinstance(effect, fx.ScheduleTimeout)
     await step.uow.scheduled.add(
@@ -210,6 +241,7 @@ _HANDLERS: dict[type, Any] = {
     fx.Alert: _alert,
     fx.Handover: _handover,
     fx.AssignExercise: _assign,
+    fx.RecordEntry: _record,
     fx.ScheduleTimeout: _schedule_timeout,
     fx.Stale: _stale,
     fx.Problem: _problem,

@@ -13,6 +13,7 @@ from flows.model import (
     Message,
     Questionnaire,
     QuestionnaireState,
+    RecordState,
     SetState,
 )
 
@@ -83,6 +84,11 @@ def expressions(file: FlowFile) -> Iterator[tuple[NodePath, str]]:
             for index, button in enumerate(state.buttons or []):
                 for name, source in button.compute.items():
                     yield (*at, "buttons", index, "compute", name), source
+        elif isinstance(state, RecordState):
+            for name, source in state.record.data.items():
+                yield (*at, "record", "data", name), source
+            if state.record.remind_at is not None:
+                yield (*at, "record", "remind_at"), state.record.remind_at
 
 
 def media(file: FlowFile) -> Iterator[tuple[NodePath, str]]:
