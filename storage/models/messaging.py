@@ -36,7 +36,7 @@ class OutboxMessage(Base):
         sa.Index("ix_outbox_status_next_try_at", "status", "next_try_at"),
         sa.Index("ix_outbox_patient_id", "patient_id"),
         sa.CheckConstraint("status IN ('pending', 'sent', 'failed', 'parked')", name="status"),
-        sa.CheckConstraint("target_kind IN ('patient', 'staff')", name="target_kind"),
+        sa.CheckConstraint("target_kind IN ('patient', 'staff', 'chat')", name="target_kind"),
     )
 
 
