@@ -115,6 +115,13 @@ class PrivacyRepository(EncryptedRepository):
             .values(target=None)
             .execution_options(synchronize_session=False)
         )
+        # The patient's own actions name them as the actor ('patient:<pseudonym>'): unlink those too.
+        await self.session.execute(
+            sa.update(AuditEntry)
+            .where(AuditEntry.actor == f"patient:{patient.pseudonym}")
+            .values(actor="patient")
+            .execution_options(synchronize_session=False)
+        )
         # An actor 'patient:<pseudonym>' would re-link the anonymous entry, so it is dropped.
         safe_actor = "patient" if actor.startswith("patient:") else actor
         await self.session.delete(patient)
