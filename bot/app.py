@@ -11,10 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.care.commands import Commands
 from bot.care.conversations import Conversations
 from bot.care.enrolment import Enrolment, NewPatientDefaults
+from bot.care.programme import Programme
 from bot.config import Settings
 from flows.diagnostics import has_errors
 from flows.library import FlowLibrary, load_programme
 from scheduler.clock import Clock, SystemClock
+from scheduler.clockwork import Scheduler
+from scheduler.wiring import build_scheduling
 from storage import db
 from storage.crypto import FieldCipher, load_or_create_key_file
 from storage.migrate import upgrade_engine
@@ -39,9 +42,12 @@ class App:
     conversations: Conversations
     enrolment: Enrolment
     commands: Commands
+    programme: Programme  # scheduler issue: releases, reminders, measures
+    scheduler: Scheduler  # scheduler issue: start() it to sweep; close() stops it
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Stop the clockwork and release the database connections."""
+        await self.scheduler.shutdown()
         await self.engine.dispose()
 
 
@@ -109,8 +115,14 @@ async def build_app(
     commands = Commands(conversations)
     conversations.hooks.update(commands.hooks())
     conversations.hooks[library.settings.onboarding] = enrolment.onboarding_finished
+    # Scheduler issue: the programme plans on enrolment and pause/resume hold and shift its plan.
+    programme_service, scheduler = build_scheduling(settings, uow, conversations, clock)
+    enrolment.programme = programme_service
     await store_revisions(uow, library)
-    return App(settings, engine, uow, library, clock, conversations, enrolment, commands)
+    return App(
+        settings, engine, uow, library, clock, conversations, enrolment, commands,
+        programme_service, scheduler,
+    )  # fmt: skip
 
 
 async def store_revisions(uow: UnitOfWorkFactory, library: FlowLibrary) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bot.care import outgoing, phrases
 from bot.care.conversations import Conversations, FinishHook
 from bot.care.effects import send
+from bot.care.pausing import hold_plan, resume_plan
 from flows.runtime import RunState
 from storage.models import Patient, Run
 from storage.uow import UnitOfWork
@@ -107,6 +108,7 @@ class Commands:
     ) -> None:
         if outcome == "paused":
             await uow.patients.update(patient, status="paused")
+            await hold_plan(uow, patient, self.conversations.clock.now())  # scheduler issue
             await uow.audit.append(
                 f"patient:{patient.pseudonym}", "patient.paused", patient.pseudonym
             )
@@ -116,6 +118,7 @@ class Commands:
     ) -> None:
         if patient.status == "paused":
             await uow.patients.update(patient, status="active")
+            await resume_plan(uow, patient, self.conversations.clock.now())  # scheduler issue
             await uow.audit.append(
                 f"patient:{patient.pseudonym}", "patient.resumed", patient.pseudonym
             )

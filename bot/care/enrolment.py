@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.care.conversations import Conversations
+from bot.care.programme import Programme
 from flows.runtime import RunState
 from storage.models import Patient, Run
 from storage.uow import UnitOfWork
@@ -43,6 +44,7 @@ class Enrolment:
     defaults: NewPatientDefaults
     onboarding_flow: str = "onboarding"
     menu_flow: str = "menu"
+    programme: Programme | None = None  # scheduler issue: plans releases on enrolment
 
     async def start(
         self,
@@ -130,11 +132,13 @@ class Enrolment:
         actor = f"patient:{patient.pseudonym}"
         if outcome == "completed":
             await uow.consents.record(patient.id, run.revision, agreed=True)
-            await uow.enrolments.create(
+            enrolled = await uow.enrolments.create(
                 patient.id, self.defaults.programme, release_policy=self.defaults.release_policy
             )
             mode = triage(self.defaults.triage, state.vars)
             await uow.patients.update(patient, care_mode=mode, status="active")
+            if self.programme is not None:  # scheduler issue: module releases, measures
+                await self.programme.plan_enrolment(uow, patient, enrolled)
             await uow.audit.append(
                 actor, "patient.enrolled", patient.pseudonym, {"care_mode": mode}
             )

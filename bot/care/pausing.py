@@ -1,0 +1,78 @@
+"""/pause holds a patient's plan; /resume shifts it by the pause's length, firing no backlog.
+
+A held item keeps its original due time in its payload (`held_from`) and when the hold began
+(`held_at`), so the shift on resume is exact however often the sweep looked at it meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from storage.models import Patient, ScheduledItem
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+HELD_FROM = "held_from"
+HELD_AT = "held_at"
+
+
+async def hold_plan(uow: UnitOfWork, patient: Patient, now: datetime) -> int:
+    """Note when the pause began on each pending item (their times are left alone)."""
+    items = await uow.scheduled.list_for_patient(patient.id, status="pending")
+    for item in items:
+        if HELD_AT not in item.payload:
+            item.payload = {**item.payload, HELD_AT: now.isoformat()}
+    await uow.flush()
+    return len(items)
+
+
+async def hold_item(uow: UnitOfWork, item_id: int, now: datetime, recheck: timedelta) -> None:
+    """Put a claimed item of a paused patient back, to be looked at again after `recheck`."""
+    item = await uow.session.get(ScheduledItem, item_id)
+    if item is None:
+        return
+    payload: dict[str, Any] = dict(item.payload)
+    payload.setdefault(HELD_FROM, item.due_at.isoformat())
+    payload.setdefault(HELD_AT, now.isoformat())
+    await uow.session.execute(
+        sa.update(ScheduledItem)
+        .where(ScheduledItem.id == item_id)
+        .values(status="pending", due_at=now + recheck, payload=payload, note="held: paused")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def pause_length(items: list[ScheduledItem], now: datetime) -> timedelta | None:
+    """How long the patient was paused: from the earliest hold on their items until now."""
+    starts = [datetime.fromisoformat(i.payload[HELD_AT]) for i in items if HELD_AT in i.payload]
+    return max(now - min(starts), timedelta(0)) if starts else None
+
+
+async def resume_plan(uow: UnitOfWork, patient: Patient, now: datetime) -> timedelta | None:
+    """Shift the patient's plan by the length of the pause that just ended; return it."""
+    items = await uow.scheduled.list_for_patient(patient.id, status="pending")
+    delta = pause_length(items, now)
+    if delta is not None:
+        await shift_plan(uow, patient, delta)
+    return delta
+
+
+async def shift_plan(uow: UnitOfWork, patient: Patient, delta: timedelta) -> int:
+    """Move every pending item of the patient `delta` later (held ones from their original time)."""
+    items = await uow.scheduled.list_for_patient(patient.id, status="pending")
+    for item in items:
+        payload = dict(item.payload)
+        original = payload.pop(HELD_FROM, None)
+        payload.pop(HELD_AT, None)
+        base = datetime.fromisoformat(original) if original else item.due_at
+        item.due_at = base + delta
+        item.payload = payload
+        item.note = f"shifted by {delta}"
+    await uow.flush()
+    log.info("plan shifted: patient=%s items=%d by=%s", patient.pseudonym, len(items), delta)
+    return len(items)

@@ -1,0 +1,114 @@
+"""The clockwork: APScheduler runs the sweep every few seconds and the daily housekeeping."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import time, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from scheduler.clock import Clock
+from scheduler.sweep import Sweeper
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+DailyJob = Callable[[], Awaitable[Any]]
+# Redelivered updates arrive within minutes; a month of keys is a generous margin.
+INBOUND_KEYS_KEPT = timedelta(days=30)
+# A claim older than this belongs to a worker that died outside the claim's own transaction.
+STALE_CLAIM = timedelta(minutes=10)
+
+
+class Scheduler:
+    """Owns the APScheduler instance: `start()` inside the running loop, `shutdown()` to stop."""
+
+    def __init__(
+        self,
+        sweeper: Sweeper,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        sweep_seconds: float = 5.0,
+        housekeeping_at: time = time(3, 30),
+        pilot: bool = False,
+    ) -> None:
+        """Prepare the jobs; nothing runs until start()."""
+        self.sweeper = sweeper
+        self.uow = uow
+        self.clock = clock
+        self.sweep_seconds = sweep_seconds
+        self.housekeeping_at = housekeeping_at
+        self.pilot = pilot
+        self._daily: dict[str, tuple[time, DailyJob]] = {}
+        self._aps: AsyncIOScheduler | None = None
+
+    def add_daily(self, name: str, at: time, job: DailyJob) -> None:
+        """Register daily work (UTC wall time), e.g. the staff issue's helper digest."""
+        # Hook point for the staff digest: add_daily("staff_digest", staff.digest_time, ...).
+        self._daily[name] = (at, job)
+
+    @property
+    def running(self) -> bool:
+        """True between start() and shutdown()."""
+        return self._aps is not None and bool(self._aps.running)
+
+    def start(self) -> None:
+        """Start sweeping (call from inside the running event loop)."""
+        if self.pilot:
+            log.warning(
+                "pilot timetable: release interval under a day, so preferred times and quiet "
+                "hours are ignored and the programme runs straight through"
+            )
+        aps = AsyncIOScheduler(timezone="UTC")
+        aps.add_job(
+            self.sweep, "interval", seconds=self.sweep_seconds, id="sweep",
+            max_instances=1, coalesce=True,
+        )  # fmt: skip
+        aps.add_job(self.release_stale, "interval", minutes=5, id="release_stale", coalesce=True)
+        jobs = {"housekeeping": (self.housekeeping_at, self.housekeeping), **self._daily}
+        for name, (at, job) in jobs.items():
+            aps.add_job(
+                job, "cron", hour=at.hour, minute=at.minute, id=name,
+                max_instances=1, coalesce=True,
+            )  # fmt: skip
+        aps.start()
+        self._aps = aps
+        log.info(
+            "scheduler started: sweep every %ss, daily jobs %s", self.sweep_seconds, list(jobs)
+        )
+
+    def job_ids(self) -> list[str]:
+        """The ids of the scheduled jobs (for tests and `schedule show`)."""
+        return [job.id for job in self._aps.get_jobs()] if self._aps is not None else []
+
+    async def shutdown(self) -> None:
+        """Stop; a sweep in progress finishes its current item's transaction or rolls back."""
+        if self._aps is not None and self._aps.running:
+            self._aps.shutdown(wait=False)
+        self._aps = None
+
+    async def sweep(self) -> None:
+        """One tick: settle up to a batch of due items."""
+        report = await self.sweeper.sweep()
+        if report:
+            log.info("sweep: %s", dict(report))
+
+    async def release_stale(self) -> int:
+        """Return claims abandoned by a dead worker to pending."""
+        async with self.uow() as work:
+            count = await work.scheduled.release_stale(STALE_CLAIM)
+            await work.commit()
+        if count:
+            log.warning("released %d stale claims", count)
+        return count
+
+    async def housekeeping(self) -> int:
+        """Daily: forget inbound event keys too old to be redelivered."""
+        async with self.uow() as work:
+            pruned = await work.inbound.prune(self.clock.now() - INBOUND_KEYS_KEPT)
+            await work.commit()
+        log.info("housekeeping: pruned %d inbound event keys", pruned)
+        return pruned

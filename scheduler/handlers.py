@@ -1,0 +1,62 @@
+"""Which care service each kind of scheduled item calls."""
+
+from __future__ import annotations
+
+from bot.care.programme import Drop, Outcome, Programme
+from scheduler.sweep import Handler
+from storage.models import Patient
+from storage.repositories.scheduled import DueItem
+from storage.uow import UnitOfWork
+
+
+def care_handlers(programme: Programme) -> dict[str, Handler]:
+    """The handler for every kind the programme and the care layer schedule."""
+
+    async def module_release(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
+        if patient is None:
+            return Drop("no patient")
+        return await programme.release_module(
+            work, patient, int(item.payload["module"]), attempt=item.attempts
+        )
+
+    async def reminder(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
+        if patient is None:
+            return Drop("no patient")
+        return await programme.remind(
+            work, patient, int(item.payload["module"]), int(item.payload["n"])
+        )
+
+    async def measure(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
+        if patient is None:
+            return Drop("no patient")
+        payload = item.payload
+        return await programme.run_measure(
+            work, patient, str(payload["instrument"]), str(payload["timepoint"])
+        )
+
+    async def checkin(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
+        if patient is None:
+            return Drop("no patient")
+        return await programme.checkin(work, patient)
+
+    async def homework(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
+        if patient is None:
+            return Drop("no patient")
+        return await programme.remind_homework(work, patient, str(item.payload["exercise"]))
+
+    async def timeout(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
+        if patient is None:
+            return Drop("no patient")
+        payload = item.payload
+        return await programme.fire_timeout(
+            work, patient, int(payload["run_id"]), str(payload["token"])
+        )
+
+    return {
+        "module_release": module_release,
+        "reminder": reminder,
+        "measure": measure,
+        "checkin": checkin,
+        "homework_reminder": homework,
+        "flow_timeout": timeout,
+    }
