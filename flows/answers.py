@@ -90,6 +90,7 @@ def match_label(text: str, labels: list[str]) -> int | None:
     for index, label in enumerate(labels):
         if normalise(label) == typed:
             return index
-    if typed.isdigit() and 1 <= int(typed) <= len(labels):
+    # isdecimal, not isdigit: "፩" or "²" are digits int() cannot read; a long number is no button.
+    if typed.isdecimal() and len(typed) <= 3 and 1 <= int(typed) <= len(labels):
         return int(typed) - 1
     return None

@@ -8,6 +8,8 @@ so a flow can never run Python, read files or loop forever.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +20,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 # Anything bigger than this from `*` or `**` is refused: texts are short and scores are small.
 MAX_RESULT_SIZE = 10_000
+# Whole numbers beyond this many bits are refused too (a chain of `**` would otherwise hang).
+MAX_INT_BITS = 1024
 _FORBIDDEN_NODES: dict[type[nodes.Node], str] = {
     nodes.For: "loops (`for`)",
     nodes.Macro: "macros",
@@ -56,13 +60,25 @@ class _Sandbox(SandboxedEnvironment):
         if operator == "**":
             if isinstance(right, int | float) and abs(right) > 64:
                 raise ExpressionError("exponent too large")
+            if _is_int(left) and _is_int(right) and left.bit_length() * right > MAX_INT_BITS:
+                raise ExpressionError("result too large")
             return left**right
+        if (
+            _is_int(left)
+            and _is_int(right)
+            and left.bit_length() + right.bit_length() > MAX_INT_BITS
+        ):
+            raise ExpressionError("result too large")
         if isinstance(left, str | list) or isinstance(right, str | list):
             count = right if isinstance(right, int) else left
             size = len(left) if isinstance(left, str | list) else len(right)
             if isinstance(count, int) and count * size > MAX_RESULT_SIZE:
                 raise ExpressionError("result too large")
         return left * right
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _build_env() -> _Sandbox:
@@ -148,3 +164,41 @@ def evaluate(source: str, namespace: Mapping[str, Any]) -> Any:
 def holds(source: str, namespace: Mapping[str, Any]) -> bool:
     """True when a condition evaluates to a true value."""
     return bool(evaluate(source, namespace))
+
+
+def storable(value: Any) -> Any:
+    """A computed value as plain JSON data for the run state; None when it is not data or too big.
+
+    Anything that is not data (a `range`, a function, an undefined name) becomes None, as do
+    numbers JSON cannot hold (infinity, NaN), so every run state can always be stored.
+    """
+    try:
+        plain = _plain(value, 0)
+        size = len(json.dumps(plain, ensure_ascii=False, allow_nan=False))
+    except (ValueError, TypeError):
+        return None
+    return plain if size <= MAX_RESULT_SIZE else None
+
+
+def _plain(value: Any, depth: int) -> Any:
+    if depth > 16:
+        raise ValueError("nested too deeply")
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_RESULT_SIZE:
+            raise ValueError("text too long")
+        return str(value)  # Markup (escaped text) becomes a plain string
+    if isinstance(value, int):
+        return int(value) if value.bit_length() <= MAX_INT_BITS else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list | tuple):
+        if len(value) > MAX_RESULT_SIZE:
+            raise ValueError("list too long")
+        return [_plain(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        if len(value) > MAX_RESULT_SIZE:
+            raise ValueError("mapping too long")
+        return {str(key): _plain(item, depth + 1) for key, item in value.items()}
+    return None

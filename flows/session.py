@@ -6,7 +6,7 @@ import posixpath
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from flows.expressions import evaluate, render
+from flows.expressions import evaluate, render, storable
 from flows.model import Flow, LocalText, Message
 from flows.phrases import localise
 from flows.runtime import (
@@ -105,8 +105,7 @@ class Session:
         """Set literal values, then computed ones (which may use the literals)."""
         self.vars.update(literal)
         for name, expression in computed.items():
-            value = evaluate(expression, self.namespace())
-            self.vars[name] = str(value) if isinstance(value, str) else value
+            self.vars[name] = storable(evaluate(expression, self.namespace()))
 
     def fail(self, message: str) -> None:
         """Stop the run: the flow cannot go on as written."""
