@@ -119,6 +119,7 @@ async def build_app(
     programme_service, scheduler = build_scheduling(settings, uow, conversations, clock)
     enrolment.programme = programme_service
     await store_revisions(uow, library)
+    await conversations.migrate_runs()  # runs a new revision's `migrate:` map moves
     return App(
         settings, engine, uow, library, clock, conversations, enrolment, commands,
         programme_service, scheduler,

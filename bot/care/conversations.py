@@ -162,6 +162,47 @@ class Conversations:
         await apply_effects(step, result.effects)
         return bool(result.effects)
 
+    async def migrate_runs(self) -> int:
+        """Move active runs to newer revisions where a `migrate:` map says how; how many moved.
+
+        Called on start: a run whose state is listed enters the new state (and hears it);
+        every other run stays pinned to the revision it started on.
+        """
+        movable = {fid for fid, flow in self.library.flows.items() if flow.migrate}
+        if not movable:
+            return 0
+        async with self.uow() as uow:
+            run_ids = [
+                run.id
+                for fid in self.library.flows
+                for run in await uow.runs.list_active_for_flow(fid)
+            ]
+        moved = 0
+        for run_id in run_ids:
+            moved += await self._migrate_run(run_id, movable)
+        return moved
+
+    async def _migrate_run(self, run_id: int, movable: set[str]) -> int:
+        async with self.uow() as uow:
+            run = await uow.runs.get(run_id)
+            if run is None or run.status != "active":
+                return 0
+            state = await self._load(uow, run)
+            if not any(frame.flow in movable for frame in (state.current, *state.stack)):
+                return 0
+            patient = await uow.patients.get(run.patient_id)
+            if patient is None:
+                return 0
+            result = engine.migrate(self.library, state, await self.context(uow, patient))
+            if result.state == state:
+                return 0
+            await self._apply(uow, patient, run, state, result, PRIORITY_BULK)
+            root = (*result.state.stack, result.state.current)[0]
+            await uow.runs.save_state(run, result.state.to_json(), revision=root.revision)
+            await uow.commit()
+        log.info("run migrated: run=%s flow=%s", run_id, run.flow_id)
+        return 1
+
     async def abandon_runs(
         self, uow: UnitOfWork, patient: Patient, kind: str | None = None
     ) -> None:
