@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from flows import questions
-from flows.expressions import evaluate, holds
+from flows.expressions import evaluate, holds, storable
 from flows.model import (
     AlertState,
     AskState,
@@ -212,10 +212,7 @@ def _enter_assign(session: Session, state: Any) -> str | None:
 def _enter_record(session: Session, state: Any) -> str | None:
     assert isinstance(state, RecordState)
     namespace = session.namespace()
-    data = {
-        name: _plain_value(evaluate(source, namespace))
-        for name, source in state.record.data.items()
-    }
+    data = {name: storable(evaluate(src, namespace)) for name, src in state.record.data.items()}
     remind = state.record.remind_at
     remind_at = evaluate(remind, namespace) if remind else None
     session.emit(
@@ -227,11 +224,6 @@ def _enter_record(session: Session, state: Any) -> str | None:
         )
     )
     return _require_next(session, state.next)
-
-
-def _plain_value(value: Any) -> Any:
-    """Expression results as JSON-friendly values (Jinja may hand back Markup strings)."""
-    return str(value) if isinstance(value, str) else value
 
 
 def _enter_handover(session: Session, state: Any) -> str | None:
