@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.care.commands import Commands
 from bot.care.conversations import Conversations
+from bot.care.crisis import CrisisTerms, load_terms
 from bot.care.enrolment import Enrolment, NewPatientDefaults
 from bot.care.programme import Programme
+from bot.care.safety import SAFETY_FLOW, SafetyPathway
 from bot.config import Settings
 from flows.diagnostics import has_errors
 from flows.library import FlowLibrary, load_programme
@@ -24,6 +27,8 @@ from storage.migrate import upgrade_engine
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+CRISIS_TERMS = Path("safety/crisis_terms.yaml")
 
 
 class StartupError(Exception):
@@ -118,12 +123,31 @@ async def build_app(
     # Scheduler issue: the programme plans on enrolment and pause/resume hold and shift its plan.
     programme_service, scheduler = build_scheduling(settings, uow, conversations, clock)
     enrolment.programme = programme_service
+    _add_safety(settings, conversations, library)
     await store_revisions(uow, library)
     await conversations.migrate_runs()  # runs a new revision's `migrate:` map moves
     return App(
         settings, engine, uow, library, clock, conversations, enrolment, commands,
         programme_service, scheduler,
     )  # fmt: skip
+
+
+def _add_safety(settings: Settings, conversations: Conversations, library: FlowLibrary) -> None:
+    """Listen to every step for risk, when the programme has a safety pathway."""
+    if SAFETY_FLOW not in library.flows:
+        log.warning("the programme has no `%s` flow: the safety pathway is off", SAFETY_FLOW)
+        return
+    terms_path = settings.safety.crisis_terms_path or settings.programme.path / CRISIS_TERMS
+    terms = load_terms(terms_path) if terms_path.is_file() else CrisisTerms(None, None)
+    if terms.crisis is None:
+        log.warning("no crisis terms in %s: crisis language will not be detected", terms_path)
+    pathway = SafetyPathway(
+        conversations,
+        terms,
+        settings.safety.crisis_contacts,
+        timedelta(hours=settings.safety.recheck_hours),
+    )
+    conversations.listeners.append(pathway)
 
 
 async def store_revisions(uow: UnitOfWorkFactory, library: FlowLibrary) -> None:

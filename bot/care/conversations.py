@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.care import outgoing, phrases
@@ -19,6 +19,7 @@ from flows.library import FlowLibrary
 from flows.runtime import (
     Ask,
     ButtonPress,
+    Effect,
     Event,
     FlowFinished,
     RunState,
@@ -38,6 +39,15 @@ log = logging.getLogger(__name__)
 FinishHook = Callable[[UnitOfWork, Patient, Run, RunState, str], Awaitable[None]]
 
 
+class StepListener(Protocol):
+    """Told about every handled message and step, inside its unit of work (e.g. safety)."""
+
+    async def after_step(
+        self, uow: UnitOfWork, patient: Patient, text: str | None, effects: tuple[Effect, ...]
+    ) -> None:
+        """React to the patient's text (if any) and the step's effects."""
+
+
 @dataclass
 class Conversations:
     """The conversation service shared by Telegram, the terminal and the scheduler."""
@@ -46,12 +56,14 @@ class Conversations:
     library: FlowLibrary
     clock: Clock
     hooks: dict[str, FinishHook] = field(default_factory=dict)
+    listeners: list[StepListener] = field(default_factory=list)
     max_text: int = 4000
 
     async def text(self, patient_id: int, key: str | None, text: str) -> bool:
         """The patient typed something; False when the event was a duplicate."""
-        if len(text) > self.max_text:
-            return await self._notice(patient_id, key, "too_long", limit=self.max_text)
+        if len(text) > self.max_text:  # still read for crisis language, but not kept
+            said = TextAnswer(text=text, at=self.clock.now())
+            return await self._notice(patient_id, key, "too_long", said, limit=self.max_text)
         return await self._handle(patient_id, key, TextAnswer(text=text, at=self.clock.now()))
 
     async def press(self, patient_id: int, key: str | None, data: str) -> bool:
@@ -98,8 +110,12 @@ class Conversations:
                 result = engine.step(self.library, state, event, await self.context(uow, patient))
             if run is None or result is None or not _answers(result):
                 await self._reply(uow, patient, "edit_noted")
+                await self._tell(uow, patient, TextAnswer(text=text, at=self.clock.now()), ())
             else:
                 await self._apply(uow, patient, run, state, result, PRIORITY_INTERACTIVE)
+                await self._tell(
+                    uow, patient, TextAnswer(text=text, at=self.clock.now()), result.effects
+                )
             await uow.commit()
         return True
 
@@ -107,13 +123,21 @@ class Conversations:
         """The patient sent something we cannot read (a sticker, a voice note): say so kindly."""
         return await self._notice(patient_id, key, "unsupported")
 
-    async def _notice(self, patient_id: int, key: str | None, phrase: str, **values: Any) -> bool:
+    async def _notice(
+        self,
+        patient_id: int,
+        key: str | None,
+        phrase: str,
+        said: TextAnswer | None = None,
+        **values: Any,
+    ) -> bool:
         async with self.uow() as uow:
             if key is not None and await uow.inbound.seen(key):
                 return False
             patient = await self._patient(uow, patient_id)
             await self._reply(uow, patient, phrase, **values)
             await self.resume(uow, patient)
+            await self._tell(uow, patient, said, ())
             await uow.commit()
         return True
 
@@ -125,10 +149,18 @@ class Conversations:
             run = await uow.runs.get_active(patient_id)
             if run is None:
                 await self._reply(uow, patient, "nothing_open")
+                await self._tell(uow, patient, event, ())
             else:
                 await self._advance(uow, patient, run, event)
             await uow.commit()
         return True
+
+    async def _tell(
+        self, uow: UnitOfWork, patient: Patient, event: Event | None, effects: tuple[Effect, ...]
+    ) -> None:
+        text = event.text if isinstance(event, TextAnswer) else None
+        for listener in self.listeners:
+            await listener.after_step(uow, patient, text, effects)
 
     async def start_flow(
         self,
@@ -270,6 +302,7 @@ class Conversations:
         await self._apply(uow, patient, run, state, result, priority)
         if isinstance(event, TextAnswer) and not result.effects:
             await self._reply(uow, patient, "waiting")  # e.g. during a pause in the flow
+        await self._tell(uow, patient, event, result.effects)
         return result
 
     async def _apply(

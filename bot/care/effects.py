@@ -108,33 +108,38 @@ async def _score(step: Step, effect: Any) -> None:
 
 async def _alert(step: Step, effect: Any) -> None:
     assert isinstance(effect, fx.Alert)
-    alert = await step.uow.alerts.open(step.patient.id, effect.reason, effect.level, effect.detail)
-    await step.uow.adverse_events.record(
-        step.patient.id,
-        trigger=effect.reason,
-        response="alert_opened",
-        detail={"alert_id": alert.id, "flow": effect.flow, **effect.detail},
+    await open_alert(
+        step.uow, step.patient, effect.reason, effect.level, effect.detail, effect.flow
     )
-    await step.uow.outbox.enqueue(
+
+
+async def open_alert(
+    uow: UnitOfWork, patient: Patient, reason: str, level: str, detail: dict[str, Any], flow: str
+) -> None:
+    """An alert row, its adverse-event entry, and a message for the staff chat ahead of all else."""
+    alert = await uow.alerts.open(patient.id, reason, level, detail)
+    await uow.adverse_events.record(
+        patient.id,
+        trigger=reason,
+        response="alert_opened",
+        detail={"alert_id": alert.id, "flow": flow, **detail},
+    )
+    payload = {
+        "kind": "alert",
+        "alert_id": alert.id,
+        "pseudonym": patient.pseudonym,
+        "reason": reason,
+        "level": level,
+        "detail": detail,
+    }
+    await uow.outbox.enqueue(
         target_kind="staff",
         target_key=STAFF_ALERTS,
-        payload={
-            "kind": "alert",
-            "alert_id": alert.id,
-            "pseudonym": step.patient.pseudonym,
-            "reason": effect.reason,
-            "level": effect.level,
-            "detail": effect.detail,
-        },
+        payload=payload,
         priority=PRIORITY_SAFETY,
-        patient_id=step.patient.id,
+        patient_id=patient.id,
     )
-    log.warning(
-        "alert opened: patient=%s reason=%s alert=%s",
-        step.patient.pseudonym,
-        effect.reason,
-        alert.id,
-    )
+    log.warning("alert opened: patient=%s reason=%s alert=%s", patient.pseudonym, reason, alert.id)
 
 
 async def _handover(step: Step, effect: Any) -> None:
