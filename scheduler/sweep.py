@@ -58,13 +58,13 @@ class Sweeper:
     batch_size: int = 500
 
     async def sweep(self, limit: int | None = None) -> Counter[str]:
-        """Settle up to `limit` (default batch_size) due items; count what became of them."""
+        """Settle up to about `limit` (default batch_size) due items; count what became of them."""
         report: Counter[str] = Counter()
-        for _ in range(limit or self.batch_size):
-            outcome = await self.settle_next()
-            if outcome is None:
+        while report.total() < (limit or self.batch_size):
+            outcomes = await self.settle_next()
+            if not outcomes:
                 break
-            report[outcome] += 1
+            report.update(outcomes)
         return report
 
     async def drain(self) -> Counter[str]:
@@ -74,23 +74,26 @@ class Sweeper:
             total.update(report)
         return total
 
-    async def settle_next(self) -> str | None:
-        """Claim, act on and mark one due item; its outcome, or None when nothing is due."""
+    async def settle_next(self) -> list[str]:
+        """Claim, act on and mark a due item in one transaction; its outcome ([] if none due)."""
         now = self.clock.now()
         failed: tuple[DueItem, Exception] | None = None
         async with self.uow() as work:
+            # PostgreSQL may return more rows than the LIMIT of an IN (... SKIP LOCKED) claim;
+            # every row it returns is claimed in this transaction, so all are settled in it.
             claimed = await work.scheduled.claim_due(1, now)
-            if not claimed:
-                return None
-            item = claimed[0]
-            try:
-                outcome = await self._settle(work, item, now)
+            outcomes = []
+            for item in claimed:
+                try:
+                    outcomes.append(await self._settle(work, item, now))
+                except Exception as error:  # one bad item must not stop the sweep
+                    failed = (item, error)
+                    break
+            if failed is None:
                 await work.commit()
-                return outcome
-            except Exception as error:  # one bad item must not stop the sweep
-                failed = (item, error)
+                return outcomes
         await self._record_failure(*failed, now)
-        return "failed"
+        return ["failed"]
 
     async def _settle(self, work: UnitOfWork, item: DueItem, now: datetime) -> str:
         patient = await work.patients.get(item.patient_id) if item.patient_id else None

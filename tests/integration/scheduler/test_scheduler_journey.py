@@ -1,4 +1,4 @@
-"""One patient from onboarding through seven weekly modules to the 12-month follow-up, in seconds."""
+"""One patient from onboarding through seven modules to the 12-month follow-up, in seconds."""
 
 from __future__ import annotations
 
