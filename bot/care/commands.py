@@ -3,11 +3,15 @@ outcomes are settled here. /mydata is a service: a JSON file of everything kept.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from typing import Any
 
-from bot.care import outgoing, phrases
+from bot.care import outgoing, phrases, progress
 from bot.care.conversations import Conversations, FinishHook
 from bot.care.effects import send
 from bot.care.pausing import hold_plan, resume_plan
@@ -19,6 +23,7 @@ log = logging.getLogger(__name__)
 
 # Commands a patient may send, and the flow each one runs.
 COMMAND_FLOWS = {
+    "tools": "tools",
     "help": "help",
     "menu": "menu",
     "settings": "settings",
@@ -27,7 +32,8 @@ COMMAND_FLOWS = {
     "stop": "stop",
     "forget": "forget",
 }
-SERVICE_COMMANDS = ("mydata",)
+SERVICE_COMMANDS = ("mydata", "progress")
+RECENT_ENTRIES = 10
 # Messages and reminders that stop while a patient is paused or has withdrawn.
 PLANNED_KINDS = ("module_release", "reminder", "checkin", "measure", "homework_reminder")
 
@@ -54,6 +60,8 @@ class Commands:
                 return False
             if command == "mydata":
                 await self._export(uow, patient)
+            elif command == "progress":
+                await self._progress(uow, patient)
             else:
                 await self.conversations.abandon_runs(uow, patient, kind="command")
                 await self.conversations.start_flow(
@@ -102,6 +110,21 @@ class Commands:
         caption = phrases.say("data_file", patient.language)
         await send(uow, patient, outgoing.file_payload("daybreak-my-data.json", content, caption))
         log.info("data exported: patient=%s", patient.pseudonym)
+
+    async def _progress(self, uow: UnitOfWork, patient: Patient) -> None:
+        data = await progress.gather(uow, patient)
+        image = await asyncio.to_thread(progress.chart_png, data)  # drawing takes a moment
+        caption = escape(progress.summary(data, patient.language), quote=False)
+        await send(uow, patient, outgoing.photo_payload(image, caption))
+
+    async def _tools(
+        self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
+    ) -> None:
+        if outcome == "show_entries":
+            entries = (await uow.homework.list_for_patient(patient.id))[-RECENT_ENTRIES:]
+            lines = [entry_line(e.at, e.exercise, e.data) for e in reversed(entries)]
+            text = "\n".join(lines) or phrases.say("no_entries", patient.language)
+            await send(uow, patient, outgoing.text_payload(text))
 
     async def _paused(
         self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
@@ -166,3 +189,19 @@ class Commands:
                     },
                 )
         log.info("patient data deleted on request")
+
+
+def entry_line(at: datetime, exercise: str, data: dict[str, Any]) -> str:
+    """One homework entry in a line: date, exercise and its first few answers (escaped)."""
+    shown = [
+        f"{name} {_short(value)}"
+        for name, value in data.items()
+        if name != "flow" and value not in (None, "")
+    ][:3]
+    details = f": {'; '.join(shown)}" if shown else ""
+    return f"{at:%d %b} · <b>{exercise.replace('_', ' ')}</b>{details}"
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = str(value)
+    return escape(text if len(text) <= limit else text[: limit - 1] + "…", quote=False)

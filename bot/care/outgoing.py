@@ -8,6 +8,7 @@ recognised; it stays far below Telegram's 64-byte limit.
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,15 @@ def ask_payload(effect: Ask, run_id: int) -> dict[str, Any]:
 def text_payload(html: str) -> dict[str, Any]:
     """A plain message from the care layer itself (already HTML-safe)."""
     return {"kind": "text", "html": html}
+
+
+def photo_payload(image: bytes, caption: str) -> dict[str, Any]:
+    """A picture made for the patient, such as their progress chart."""
+    return {
+        "kind": "photo",
+        "content_b64": base64.b64encode(image).decode("ascii"),
+        "html": caption,
+    }
 
 
 def file_payload(filename: str, content: str, caption: str) -> dict[str, Any]:

@@ -61,6 +61,10 @@ _PHRASES: dict[str, dict[str, str]] = {
         "zh": "谢谢你的消息。我很快会带来下一步。"
         "想现在做点什么请发送 /menu，需要帮助请发送 /help。",
     },
+    "no_entries": {
+        "en": "You haven't saved any entries yet. /tools has the mood diary and more.",
+        "zh": "你还没有保存任何记录。/tools 里有心情日记等工具。",
+    },
     "group_refusal": {
         "en": "Daybreak only talks with people in a private chat. Please message me directly.",
         "zh": "Daybreak 只在私聊中交流，请直接给我发消息。",

@@ -8,6 +8,7 @@ and starting again carries on where the conversation was.
 from __future__ import annotations
 
 import asyncio
+import base64
 import html
 import os
 import re
@@ -102,8 +103,8 @@ class ConsoleChat:
             await uow.commit()
 
     def _show(self, payload: dict[str, Any]) -> None:
-        if payload.get("kind") == "file":
-            path = self._save(payload["filename"], payload["content"])
+        if payload.get("kind") in ("file", "photo"):
+            path = self._save(*_attachment(payload))
             self.out.write(f"{plain(payload['html'])}\n  (saved to {path})\n\n")
             return
         text = plain(payload.get("html", ""))
@@ -119,11 +120,18 @@ class ConsoleChat:
         self.out.write("\n")
         self.out.flush()
 
-    def _save(self, filename: str, content: str) -> Path:
+    def _save(self, filename: str, content: bytes) -> Path:
         """Write a file the patient receives, readable only by them."""
         self.files.mkdir(parents=True, exist_ok=True)
         path = self.files / filename
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        with os.fdopen(descriptor, "wb") as handle:
             handle.write(content)
         return path
+
+
+def _attachment(payload: dict[str, Any]) -> tuple[str, bytes]:
+    """The file name and bytes of a file or picture sent to the patient."""
+    if payload["kind"] == "photo":
+        return "daybreak-progress.png", base64.b64decode(payload["content_b64"])
+    return str(payload["filename"]), str(payload["content"]).encode("utf-8")

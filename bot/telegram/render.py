@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ class Part:
     image: str | None = None
     document: str | None = None
     file: tuple[str, bytes] | None = None  # (filename, content) for generated files
+    photo: bytes | None = None  # a generated picture (the progress chart)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class Rendered:
 def render(payload: dict[str, Any]) -> Rendered:
     """Turn an outbox payload into the parts to send."""
     html = str(payload.get("html", ""))
+    if payload.get("kind") == "photo":
+        image = base64.b64decode(str(payload["content_b64"]))
+        return Rendered([Part(html[:MAX_CAPTION], photo=image)])
     if payload.get("kind") == "file":
         content = str(payload["content"]).encode("utf-8")
         return Rendered([Part(html[:MAX_CAPTION], file=(str(payload["filename"]), content))])

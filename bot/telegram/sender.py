@@ -154,6 +154,9 @@ class Sender:
             return await self.bot.send_photo(photo=FSInputFile(part.image), **common)
         if part.document:
             return await self.bot.send_document(document=FSInputFile(part.document), **common)
+        if part.photo:
+            picture = BufferedInputFile(part.photo, filename="progress.png")
+            return await self.bot.send_photo(photo=picture, caption=part.text, **common)
         if part.file:
             name, content = part.file
             document = BufferedInputFile(content, filename=name)
