@@ -132,7 +132,7 @@ def chart_png(data: ProgressData) -> bytes:
                     fontsize=11,
                     color="#3949ab",
                 )
-        score_axis.xaxis.set_major_formatter(dates.DateFormatter("%d %b"))
+        score_axis.xaxis.set_major_formatter(dates.DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
         figure.autofmt_xdate()
         figure.tight_layout()
         buffer = io.BytesIO()
