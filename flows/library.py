@@ -7,7 +7,9 @@ from pathlib import Path
 
 from flows.checker import check_flows
 from flows.diagnostics import Diagnostic
+from flows.errors import suggest
 from flows.loader import (
+    NodePath,
     ParsedFlow,
     Positions,
     YamlSyntaxError,
@@ -78,25 +80,54 @@ def _is_flow_file(path: Path) -> bool:
 
 def load_settings(paths: Sequence[Path]) -> tuple[ProgrammeSettings, list[Diagnostic]]:
     """Read programme.yaml from the first folder that has one (defaults if none)."""
+    settings, _, problems = _settings_file(paths)
+    return settings, problems
+
+
+def _settings_file(
+    paths: Sequence[Path],
+) -> tuple[ProgrammeSettings, tuple[str, Positions] | None, list[Diagnostic]]:
     for folder in paths:
         candidate = folder / PROGRAMME_FILE if folder.is_dir() else folder.parent / PROGRAMME_FILE
         if candidate.is_file():
             return _read_settings(candidate)
-    return ProgrammeSettings(), []
+    return ProgrammeSettings(), None, []
 
 
-def _read_settings(path: Path) -> tuple[ProgrammeSettings, list[Diagnostic]]:
+def _read_settings(
+    path: Path,
+) -> tuple[ProgrammeSettings, tuple[str, Positions] | None, list[Diagnostic]]:
     try:
         data, positions = parse_yaml(path.read_text(encoding="utf-8"), str(path))
     except YamlSyntaxError as error:
-        return ProgrammeSettings(), [error.diagnostic]
+        return ProgrammeSettings(), None, [error.diagnostic]
     settings, problems = validate(ProgrammeSettings, data or {}, positions, str(path))
-    return settings or ProgrammeSettings(), problems
+    return settings or ProgrammeSettings(), (str(path), positions), problems
+
+
+def _named_flows(
+    settings: ProgrammeSettings, where: tuple[str, Positions] | None, ids: set[str]
+) -> list[Diagnostic]:
+    """programme.yaml names flows (onboarding, modules, check-in): each must exist."""
+    if where is None:
+        return []
+    path, positions = where
+    named: list[tuple[NodePath, str]] = [(("onboarding",), settings.onboarding)]
+    named += [(("modules", index), flow) for index, flow in enumerate(settings.modules)]
+    if settings.checkin is not None:
+        named.append((("checkin",), settings.checkin))
+    problems = []
+    for node, flow in named:
+        if flow not in ids:
+            line, column = positions.value(node)
+            message = f"there is no flow with id `{flow}`{suggest(flow, sorted(ids))}"
+            problems.append(Diagnostic(path, line, column, "error", message))
+    return problems
 
 
 def load_programme(paths: Sequence[Path]) -> tuple[FlowLibrary, list[Diagnostic]]:
     """Load and check every flow under `paths`; the library holds the flows that loaded."""
-    settings, problems = load_settings(paths)
+    settings, where, problems = _settings_file(paths)
     parsed: list[ParsedFlow] = []
     for path in flow_files(paths):
         flow, file_problems = load_flow_file(path)
@@ -104,6 +135,7 @@ def load_programme(paths: Sequence[Path]) -> tuple[FlowLibrary, list[Diagnostic]
         if flow is not None:
             parsed.append(flow)
     problems += check_flows(parsed, settings)
+    problems += _named_flows(settings, where, {p.flow.id for p in parsed})
     library = FlowLibrary(settings, (p.flow for p in parsed))
     return library, sorted(problems)
 
