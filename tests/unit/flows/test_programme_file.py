@@ -28,5 +28,5 @@ def test_unknown_flows_named_in_programme_file_are_reported_at_their_lines(tmp_p
     found = [(p.line, p.column, p.message) for p in problems if p.severity == "error"]
     assert found == [
         (3, 13, "there is no flow with id `onbording` (did you mean `onboarding`?)"),
-        (4, 20, "there is no flow with id `module_2` (did you mean `module_1`?)"),
+        (4, 21, "there is no flow with id `module_2` (did you mean `module_1`?)"),
     ]
