@@ -28,7 +28,7 @@ from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-CRISIS_TERMS = Path("safety/crisis_terms.yaml")
+CRISIS_TERMS = Path("safety/crisis_terms.yml")  # .yml: a data file, not a flow
 
 
 class StartupError(Exception):
