@@ -15,7 +15,7 @@ from aiohttp import web
 from tests.fakebot import methods_bot, methods_chats, methods_edit, methods_send  # noqa: F401  (registers handlers)
 from tests.fakebot.faults import Delay, Failure
 from tests.fakebot.limits import Limits
-from tests.fakebot.players import Players
+from tests.fakebot.players_media import MediaPlayers
 from tests.fakebot.requests import read_request
 from tests.fakebot.state import ApiError
 
@@ -27,7 +27,7 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-class FakeBotApi(Players):
+class FakeBotApi(MediaPlayers):
     """A Bot API double: checks requests against the spec, keeps state, enforces limits, fails."""
 
     def __init__(
