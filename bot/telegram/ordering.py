@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Dispatcher
 from aiogram.types import TelegramObject, Update
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -74,3 +74,21 @@ def _chat_id(update: Update) -> int:
     if update.callback_query is not None:
         return update.callback_query.from_user.id
     return 0
+
+
+async def _with_update(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+    data.setdefault("update", data.get("event_update"))
+    return await handler(event, data)
+
+
+def expose_update(dispatcher: Dispatcher) -> None:
+    """Let handlers take the raw update as `update` too (aiogram calls it `event_update`).
+
+    An inner middleware on the dispatcher applies to every included router's handlers; it
+    cannot be an update-level one, where aiogram itself passes an `update` argument.
+    """
+    for observer in (
+        dispatcher.message, dispatcher.edited_message, dispatcher.callback_query,
+        dispatcher.my_chat_member,
+    ):  # fmt: skip
+        observer.middleware(_with_update)

@@ -23,7 +23,7 @@ from bot.app import App, StartupError, build_app
 from bot.config import Settings
 from bot.telegram.groups import group_router
 from bot.telegram.limits import Limits
-from bot.telegram.ordering import ChatOrder
+from bot.telegram.ordering import ChatOrder, expose_update
 from bot.telegram.patients import patient_router
 from bot.telegram.sender import Sender
 
@@ -69,6 +69,7 @@ def make_dispatcher(app: App) -> tuple[Dispatcher, ChatOrder]:
     dispatcher = Dispatcher()
     order = ChatOrder()
     dispatcher.update.outer_middleware(order)
+    expose_update(dispatcher)
     dispatcher.include_routers(patient_router(app), group_router(app))
     return dispatcher, order
 

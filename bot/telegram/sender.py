@@ -140,8 +140,8 @@ class Sender:
             await self.bot.send_chat_action(destination.chat_id, "typing")
         sent: Message | None = None
         for part in rendered.parts:
-            await self.limits.wait(destination.chat_id)
-            sent = await self._send_part(destination, part)
+            async with self.limits.slot(destination.chat_id):
+                sent = await self._send_part(destination, part)
         return sent.message_id if sent else 0
 
     async def _send_part(self, destination: Destination, part: Part) -> Message:
