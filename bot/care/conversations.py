@@ -35,6 +35,9 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
+# Variables that belong to one run only: the engine's own, and the alias (kept on the patient).
+RUN_ONLY = frozenset({"last_outcome", "alias"})
+
 # Called when a flow finishes, inside the same unit of work (e.g. onboarding → enrol).
 FinishHook = Callable[[UnitOfWork, Patient, Run, RunState, str], Awaitable[None]]
 
@@ -330,16 +333,19 @@ class Conversations:
     async def _sync_profile(
         self, uow: UnitOfWork, patient: Patient, before: RunState, after: RunState
     ) -> None:
-        """Profile variables a flow changed (language, time zone, ...) update the patient."""
-        changes = {
-            name: after.vars[name]
-            for name in PROFILE_VARIABLES
-            if name in after.vars and after.vars[name] != before.vars.get(name)
+        """Variables a step changed outlive the run; profile ones also update the patient."""
+        changed = {
+            name: value
+            for name, value in after.vars.items()
+            if name not in RUN_ONLY and (name not in before.vars or before.vars[name] != value)
         }
-        if "timezone" in changes and not _is_timezone(changes["timezone"]):
-            del changes["timezone"]
-        if changes:
-            await uow.patients.update(patient, **changes)
+        profile = {name: changed.pop(name) for name in PROFILE_VARIABLES if name in changed}
+        if "timezone" in profile and not _is_timezone(profile["timezone"]):
+            del profile["timezone"]
+        if profile:
+            await uow.patients.update(patient, **profile)
+        if changed:
+            await uow.variables.set_many(patient.id, changed)
 
 
 def _answers(result: StepResult) -> bool:
