@@ -15,6 +15,7 @@ from bot.care.crisis import CrisisTerms, load_terms
 from bot.care.enrolment import Enrolment, NewPatientDefaults
 from bot.care.programme import Programme
 from bot.care.safety import SAFETY_FLOW, SafetyPathway
+from bot.care.support_wiring import StaffChannel, build_staff_channel
 from bot.config import Settings
 from flows.diagnostics import has_errors
 from flows.library import FlowLibrary, load_programme
@@ -49,6 +50,7 @@ class App:
     commands: Commands
     programme: Programme  # scheduler issue: releases, reminders, measures
     scheduler: Scheduler  # scheduler issue: start() it to sweep; close() stops it
+    staff: StaffChannel | None = None  # staff issue: relay, helpers' actions, alerts, digest
 
     async def close(self) -> None:
         """Stop the clockwork and release the database connections."""
@@ -124,11 +126,12 @@ async def build_app(
     programme_service, scheduler = build_scheduling(settings, uow, conversations, clock)
     enrolment.programme = programme_service
     _add_safety(settings, conversations, library)
+    staff = build_staff_channel(settings, conversations, commands, programme_service, scheduler)
     await store_revisions(uow, library)
     await conversations.migrate_runs()  # runs a new revision's `migrate:` map moves
     return App(
         settings, engine, uow, library, clock, conversations, enrolment, commands,
-        programme_service, scheduler,
+        programme_service, scheduler, staff,
     )  # fmt: skip
 
 

@@ -43,12 +43,17 @@ class Scheduler:
         self.housekeeping_at = housekeeping_at
         self.pilot = pilot
         self._daily: dict[str, tuple[time, DailyJob]] = {}
+        self._every: dict[str, tuple[float, DailyJob]] = {}
         self._aps: AsyncIOScheduler | None = None
 
     def add_daily(self, name: str, at: time, job: DailyJob) -> None:
         """Register daily work (UTC wall time), e.g. the staff issue's helper digest."""
         # Hook point for the staff digest: add_daily("staff_digest", staff.digest_time, ...).
         self._daily[name] = (at, job)
+
+    def add_every(self, name: str, seconds: float, job: DailyJob) -> None:
+        """Register work repeated every few seconds (e.g. re-posting unacknowledged alerts)."""
+        self._every[name] = (seconds, job)
 
     @property
     def running(self) -> bool:
@@ -68,6 +73,10 @@ class Scheduler:
             max_instances=1, coalesce=True,
         )  # fmt: skip
         aps.add_job(self.release_stale, "interval", minutes=5, id="release_stale", coalesce=True)
+        for name, (seconds, every) in self._every.items():
+            aps.add_job(
+                every, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True
+            )
         jobs = {"housekeeping": (self.housekeeping_at, self.housekeeping), **self._daily}
         for name, (at, job) in jobs.items():
             aps.add_job(

@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 
 # Run variables that mirror columns of the patient's profile.
 PROFILE_VARIABLES = ("language", "timezone", "preferred_time", "daily_checkin", "care_mode")
-STAFF_ALERTS = "staff:alerts"
+# Every staff-chat message shares one outbox target, so the sender sends them in priority order
+# (alerts, relays, digests) within the chat's 20-a-minute budget; the topic is in the payload.
+STAFF_ALERTS = "staff"
 
 
 def patient_target(patient_id: int) -> str:
@@ -127,6 +129,7 @@ async def open_alert(
     payload = {
         "kind": "alert",
         "alert_id": alert.id,
+        "patient_id": patient.id,
         "pseudonym": patient.pseudonym,
         "reason": reason,
         "level": level,
@@ -137,7 +140,7 @@ async def open_alert(
         target_key=STAFF_ALERTS,
         payload=payload,
         priority=PRIORITY_SAFETY,
-        patient_id=patient.id,
+        patient_id=None,  # not parked if the patient blocks the bot: staff must still see it
     )
     log.warning("alert opened: patient=%s reason=%s alert=%s", patient.pseudonym, reason, alert.id)
 
@@ -146,8 +149,14 @@ async def _handover(step: Step, effect: Any) -> None:
     assert isinstance(effect, fx.Handover)
     await step.uow.outbox.enqueue(
         target_kind="staff",
-        target_key=f"staff:patient:{step.patient.id}",
-        payload={"kind": "handover", "pseudonym": step.patient.pseudonym, "reason": effect.reason},
+        target_key=STAFF_ALERTS,
+        payload={
+            "kind": "handover",
+            "topic": "patient",
+            "patient_id": step.patient.id,
+            "pseudonym": step.patient.pseudonym,
+            "reason": effect.reason,
+        },
         priority=PRIORITY_INTERACTIVE,
         patient_id=step.patient.id,
     )

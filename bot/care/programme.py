@@ -245,13 +245,13 @@ class Programme:
             payload={
                 "kind": "alert",
                 "alert_id": alert.id,
+                "patient_id": patient.id,
                 "pseudonym": patient.pseudonym,
                 "reason": "behind_schedule",
                 "level": "info",
                 "detail": {"module": k},
             },
             priority=PRIORITY_BULK,
-            patient_id=patient.id,
         )
         log.info("behind schedule: patient=%s module=%d", patient.pseudonym, k)
 

@@ -26,6 +26,7 @@ from bot.telegram.limits import Limits
 from bot.telegram.ordering import ChatOrder, expose_update
 from bot.telegram.patients import patient_router
 from bot.telegram.sender import Sender
+from bot.telegram.staff_wiring import attach_staff, check_staff_chat, staff_routers_for
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def make_dispatcher(app: App) -> tuple[Dispatcher, ChatOrder]:
     order = ChatOrder()
     dispatcher.update.outer_middleware(order)
     expose_update(dispatcher)
-    dispatcher.include_routers(patient_router(app), group_router(app))
+    dispatcher.include_routers(*staff_routers_for(app), patient_router(app), group_router(app))
     return dispatcher, order
 
 
@@ -93,12 +94,14 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
         group_per_minute=telegram.group_rate_per_minute,
     )
     sender = Sender(app, bot, limits)
+    attach_staff(app, bot, limits, sender)  # staff issue: topics, relays, alerts
     app.uow.after_commit = sender.notify
     dispatcher, order = make_dispatcher(app)
     stop = asyncio.Event()
     sending = asyncio.create_task(sender.run(stop))
     try:
         await set_commands(bot, app.library.default_language)
+        await check_staff_chat(bot, settings)
         if webhook:
             await _serve_webhook(settings, bot, dispatcher)
         else:

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -30,6 +30,9 @@ from bot.app import App
 from bot.telegram.limits import Limits
 from bot.telegram.render import Part, render
 from storage.repositories import OutgoingMessage
+
+if TYPE_CHECKING:
+    from bot.telegram.staff_delivery import StaffDelivery
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,7 @@ class Sender:
         self.wake = asyncio.Event()
         self.paid_broadcast = app.settings.telegram.paid_broadcast
         self._in_flight: set[asyncio.Task[None]] = set()
+        self.staff: StaffDelivery | None = None  # staff issue: set by the runner
 
     def notify(self) -> None:
         """Something was committed: look at the outbox now (called from any commit)."""
@@ -100,11 +104,14 @@ class Sender:
 
     async def _deliver(self, message: OutgoingMessage) -> None:
         try:
-            destination = await self._destination(message)
-            if destination is None:
-                await self._settle(message, "park", "no chat for this target")
-                return
-            sent_id = await self._send(destination, message.payload)
+            if self.staff is not None and self.staff.handles(message):  # staff issue: topics
+                sent_id = await self.staff.deliver(message)
+            else:
+                destination = await self._destination(message)
+                if destination is None:
+                    await self._settle(message, "park", "no chat for this target")
+                    return
+                sent_id = await self._send(destination, message.payload)
         except TelegramRetryAfter as error:
             self.limits.pause(error.retry_after)
             await self._retry(message, "429", float(error.retry_after), count=False)

@@ -16,6 +16,7 @@ from storage.models.people import (
     MessengerIdentity,
     Patient,
     StaffMember,
+    StaffTopic,
     SupportTopic,
 )
 from storage.models.safety import AdverseEvent, Alert, AuditEntry
@@ -39,6 +40,7 @@ __all__ = [
     "Run",
     "ScheduledItem",
     "StaffMember",
+    "StaffTopic",
     "SupportTopic",
     "UTCDateTime",
     "Variable",

@@ -106,3 +106,17 @@ class SupportTopic(Base):
         sa.UniqueConstraint("patient_id", "staff_chat_key"),
         sa.UniqueConstraint("staff_chat_key", "thread_id"),
     )
+
+
+class StaffTopic(Base):
+    """A staff forum topic that belongs to no patient: "Alerts", "Daily digest"."""
+
+    __tablename__ = "staff_topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_chat_key: Mapped[str] = mapped_column(sa.String(64))
+    purpose: Mapped[str] = mapped_column(sa.String(32))
+    thread_id: Mapped[int] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (sa.UniqueConstraint("staff_chat_key", "purpose"),)

@@ -67,6 +67,36 @@ class OutboxRepository(EncryptedRepository):
         await self.session.flush()
         return row.id
 
+    async def last_unclaimed(
+        self, target_key: str, patient_id: int, priority: int = PRIORITY_INTERACTIVE
+    ) -> OutgoingMessage | None:
+        """The last pending message at a priority for a target, if unclaimed and the patient's."""
+        latest = (
+            sa.select(*OutboxMessage.__table__.c)
+            .where(
+                OutboxMessage.target_key == target_key,
+                OutboxMessage.status == "pending",
+                OutboxMessage.priority == priority,
+            )
+            .order_by(OutboxMessage.seq.desc())
+            .limit(1)
+        )
+        row = (await self.session.execute(latest)).mappings().first()
+        if row is None or row["patient_id"] != patient_id or row["attempts"] != 0:
+            return None
+        return self._message(row)
+
+    async def amend_unclaimed(self, message_id: int, payload: dict[str, Any]) -> bool:
+        """Replace an unclaimed message's payload (coalescing); False if a sender took it."""
+        # attempts == 0 means no claim yet; a claim bumps it, so a racing claim makes this a
+        # no-op (PostgreSQL re-checks the condition after waiting for the claim's row lock).
+        where = sa.and_(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.attempts == 0,
+        )
+        return await self._set(where, payload_enc=self.cipher.encrypt_json(payload, PAYLOAD)) > 0
+
     async def _next_seq(self, target_key: str) -> int:
         # An upsert bumps the counter atomically; on PostgreSQL the row lock it takes also
         # serialises concurrent producers for the same target until they commit.

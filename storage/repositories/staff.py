@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from storage.models import StaffMember, SupportTopic
+from storage.models import StaffMember, StaffTopic, SupportTopic
 from storage.repositories.base import EncryptedRepository, Repository
 
 STAFF_USER = "staff.telegram_user"
@@ -84,5 +84,44 @@ class SupportTopicRepository(Repository):
         """Forget a patient's topic (e.g. 'message thread not found')."""
         stmt = sa.delete(SupportTopic).where(
             SupportTopic.patient_id == patient_id, SupportTopic.staff_chat_key == staff_chat_key
+        )
+        await self.session.execute(stmt)
+
+    async def get_purpose(self, staff_chat_key: str, purpose: str) -> int | None:
+        """Return the thread of a topic kept for a purpose ("alerts", "digest")."""
+        stmt = sa.select(StaffTopic.thread_id).where(
+            StaffTopic.staff_chat_key == staff_chat_key, StaffTopic.purpose == purpose
+        )
+        return await self.session.scalar(stmt)
+
+    async def set_purpose(self, staff_chat_key: str, purpose: str, thread_id: int) -> None:
+        """Record (or replace) the topic kept for a purpose."""
+        stmt = sa.select(StaffTopic).where(
+            StaffTopic.staff_chat_key == staff_chat_key, StaffTopic.purpose == purpose
+        )
+        topic = await self.session.scalar(stmt)
+        if topic is None:
+            topic = StaffTopic(staff_chat_key=staff_chat_key, purpose=purpose)
+            self.session.add(topic)
+        topic.thread_id, topic.created_at = thread_id, self.clock()
+        await self.session.flush()
+
+    async def rename(self, patient_id: int, staff_chat_key: str, name: str) -> None:
+        """Remember a patient's topic's new name."""
+        stmt = (
+            sa.update(SupportTopic)
+            .where(
+                SupportTopic.patient_id == patient_id,
+                SupportTopic.staff_chat_key == staff_chat_key,
+            )
+            .values(name=name)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(stmt)
+
+    async def delete_purpose(self, staff_chat_key: str, purpose: str) -> None:
+        """Forget the topic kept for a purpose (it was deleted by hand)."""
+        stmt = sa.delete(StaffTopic).where(
+            StaffTopic.staff_chat_key == staff_chat_key, StaffTopic.purpose == purpose
         )
         await self.session.execute(stmt)

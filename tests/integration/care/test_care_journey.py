@@ -124,7 +124,7 @@ async def test_item9_opens_an_alert_and_tells_staff_without_free_text(app: App, 
         events = await uow.adverse_events.list_for_patient(patient.pid)
         assert {e.trigger for e in events} == {"phq9_item9"}
         assert {e.detail["alert_id"] for e in events} == {a.id for a in alerts}
-        staff = await uow.outbox.pending_for_target("staff:alerts")
+        staff = await uow.outbox.pending_for_target("staff")
         person = await uow.patients.get(patient.pid)
         assert person is not None
     assert len(staff) == 1

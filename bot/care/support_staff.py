@@ -1,0 +1,311 @@
+"""Helper → patient, and what helpers do in a patient's topic. Every action is audited.
+
+The transport has already checked that the person is staff; here each action runs in one unit
+of work, writes an audit entry (who: the helper's alias or staff number; what; when) and queues
+what the patient or the topic should see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+
+from bot.care import outgoing, progress
+from bot.care.effects import patient_target, send
+from bot.care.pausing import hold_plan, resume_plan
+from bot.care.programme import Fired, Programme
+from bot.care.support import (
+    V_CLOSED,
+    V_REPLIED,
+    V_WAITING,
+    Support,
+    epoch,
+    to_staff,
+    words,
+)
+from bot.care.support_cards import snapshot, status_card
+from bot.care.support_templates import Templates, fill
+from scheduler import planner
+from storage.models import Patient, StaffMember
+from storage.repositories import PRIORITY_BULK
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+NOTE_MARK = "!"
+TOPIC_COMMANDS = ("status", "encourage", "pause", "resume", "unlock", "mode", "close", "reopen")
+STAFF_COMMANDS = ("alias", *TOPIC_COMMANDS)
+MAX_ALIAS = 32
+REFUSED_TOPIC = "⛔ Only helpers can do that here."
+REFUSED_PRIVATE = "Those commands are for helpers, in the helpers' group."
+
+
+def actor(member: StaffMember) -> str:
+    """How the audit log names a helper: their alias, else their staff number."""
+    return (member.alias or f"staff#{member.id}")[:64]
+
+
+@dataclass
+class StaffActions:
+    """Helpers' actions on patients, from the staff chat."""
+
+    support: Support
+    programme: Programme
+    templates: Templates
+    module_titles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def uow(self) -> UnitOfWorkFactory:
+        """The unit-of-work factory."""
+        return self.support.conversations.uow
+
+    async def _member(self, uow: UnitOfWork, user_id: int) -> StaffMember:
+        member = await uow.staff.get_by_user(user_id)
+        return member if member is not None else await uow.staff.add(user_id, "")
+
+    async def _patient(self, uow: UnitOfWork, thread_id: int | None) -> Patient | None:
+        if thread_id is None:
+            return None
+        found = await uow.support_topics.patient_for_thread(
+            self.support.config.staff_key, thread_id
+        )
+        return None if found is None else await uow.patients.get(found)
+
+    async def _topic(self, uow: UnitOfWork, patient: Patient, html: str, **extra: Any) -> None:
+        payload = {"kind": "staff_text", "topic": "patient", "patient_id": patient.id}
+        await to_staff(uow, {**payload, "html": html, **extra}, patient_id=patient.id)
+
+    async def refused(
+        self,
+        where: str,
+        what: str,
+        key: str | None,
+        *,
+        thread_id: int | None = None,
+        chat_id: int | None = None,
+    ) -> None:
+        """Someone who is not staff tried to act as staff: audited (without who they are)."""
+        async with self.uow() as uow:
+            if key is not None and await uow.inbound.seen(key):
+                return
+            await uow.audit.append(
+                "not-staff", "staff.refused", None, {"where": where, "what": what}
+            )
+            if thread_id is not None:  # a command in a staff topic gets a short answer there
+                await self._answer(uow, thread_id, REFUSED_TOPIC)
+            if chat_id is not None:
+                await uow.outbox.enqueue(
+                    target_kind="chat", target_key=f"chat:telegram:{chat_id}",
+                    payload={**outgoing.text_payload(REFUSED_PRIVATE), "messenger": "telegram",
+                             "chat_id": str(chat_id)},
+                )  # fmt: skip
+            await uow.commit()
+        log.warning("refused a non-staff %s in %s", what, where)
+
+    async def _answer(self, uow: UnitOfWork, thread_id: int | None, html: str) -> None:
+        payload = {"kind": "staff_text", "topic": "thread", "thread_id": thread_id, "html": html}
+        await to_staff(uow, payload, PRIORITY_BULK)
+
+    async def set_alias(
+        self, user_id: int, alias: str, key: str | None, *, thread_id: int | None = None
+    ) -> None:
+        """/alias NAME: how replies to patients are signed."""
+        alias = " ".join(alias.split())[:MAX_ALIAS]
+        async with self.uow() as uow:
+            if key is not None and await uow.inbound.seen(key):
+                return
+            if not alias:
+                await self._answer(uow, thread_id, "Usage: /alias NAME (how replies are signed)")
+            else:
+                member = await uow.staff.add(user_id, alias)
+                await uow.audit.append(actor(member), "staff.alias", None, {"staff": member.id})
+                await self._answer(
+                    uow, thread_id, f"Your replies are now signed “{escape(alias)}”."
+                )
+            await uow.commit()
+
+    async def message(
+        self,
+        user_id: int,
+        thread_id: int | None,
+        message_id: int,
+        text: str | None,
+        *,
+        media: bool,
+        key: str | None,
+    ) -> None:
+        """A helper wrote in a topic: a note (starts with "!") stays; anything else goes out."""
+        async with self.uow() as uow:
+            if key is not None and await uow.inbound.seen(key):
+                return
+            patient = await self._patient(uow, thread_id)
+            if patient is None:
+                return
+            member = await self._member(uow, user_id)
+            if (text or "").lstrip().startswith(NOTE_MARK):
+                await uow.audit.append(actor(member), "staff.note", patient.pseudonym)
+            else:
+                await self._reply(uow, member, patient, thread_id, message_id, text, media=media)
+            await uow.commit()
+
+    async def _reply(
+        self,
+        uow: UnitOfWork,
+        member: StaffMember,
+        patient: Patient,
+        thread_id: int | None,
+        message_id: int,
+        text: str | None,
+        *,
+        media: bool,
+    ) -> None:
+        signature = f"— {escape(member.alias or 'your helper', quote=False)}"
+        body = escape(text or "", quote=False)
+        common = {"thread_id": thread_id, "staff_message_id": message_id, "patient_id": patient.id}
+        if media:
+            payload = {
+                "kind": "helper_copy", **common, "from_chat_id": self.support.config.staff_chat_id,
+                "caption": f"{body}\n\n{signature}" if body else signature,
+            }  # fmt: skip
+        else:
+            payload = {"kind": "helper_reply", **common, "html": f"{body}\n\n{signature}"}
+        await uow.outbox.enqueue(
+            target_kind="patient", target_key=patient_target(patient.id), payload=payload,
+            patient_id=patient.id,
+        )  # fmt: skip
+        await uow.variables.set_many(patient.id, {V_WAITING: None, V_REPLIED: epoch(uow.clock())})
+        await uow.audit.append(actor(member), "staff.reply", patient.pseudonym, {"media": media})
+
+    async def command(
+        self, user_id: int, thread_id: int | None, command: str, args: str, key: str | None
+    ) -> None:
+        """A staff command in a patient's topic."""
+        async with self.uow() as uow:
+            if key is not None and await uow.inbound.seen(key):
+                return
+            patient = await self._patient(uow, thread_id)
+            if patient is None or command not in TOPIC_COMMANDS:
+                return
+            member = await self._member(uow, user_id)
+            handler = getattr(self, f"_{command}")
+            reply = await handler(uow, member, patient, args.strip())
+            await uow.audit.append(
+                actor(member), f"staff.{command}", patient.pseudonym, {"args": args[:32]}
+            )
+            if reply:
+                await self._topic(uow, patient, reply)
+            await uow.commit()
+
+    async def _status(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
+        shot = await snapshot(uow, p, self.module_titles)
+        data = await progress.gather(uow, p)
+        image = await asyncio.to_thread(progress.chart_png, data)
+        await to_staff(
+            uow,
+            {
+                "kind": "staff_photo", "topic": "patient", "patient_id": p.id,
+                "content_b64": base64.b64encode(image).decode("ascii"),
+                "html": status_card(shot, uow.clock()),
+            },
+            patient_id=p.id,
+        )  # fmt: skip
+        return ""
+
+    async def _encourage(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
+        choices = self.templates.for_language(p.language)
+        if not choices:
+            return "No encouragement templates are configured."
+        buttons = [{"label": t.title, "data": f"enc:{p.id}:{i}"} for i, t in enumerate(choices)]
+        await self._topic(uow, p, "Pick an encouragement to send:", buttons=buttons)
+        return ""
+
+    async def encourage(self, user_id: int, patient_id: int, index: int, key: str | None) -> str:
+        """A helper picked a template: it goes to the patient, filled and signed."""
+        async with self.uow() as uow:
+            if key is not None and await uow.inbound.seen(key):
+                return ""
+            patient = await uow.patients.get(patient_id)
+            choices = self.templates.for_language(patient.language) if patient else []
+            if patient is None or not 0 <= index < len(choices):
+                return "That choice is no longer available."
+            member = await self._member(uow, user_id)
+            shot = await snapshot(uow, patient, self.module_titles)
+            text = fill(choices[index], shot, uow.patients.alias(patient), patient.language)
+            topic = await uow.support_topics.get_for_patient(
+                patient.id, self.support.config.staff_key
+            )
+            thread = topic.thread_id if topic else None
+            await self._reply(uow, member, patient, thread, 0, text, media=False)
+            await uow.audit.append(
+                actor(member), "staff.encourage_sent", patient.pseudonym, {"template": index}
+            )
+            await uow.commit()
+        return f"Sent: {choices[index].title}"
+
+    async def _pause(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
+        if p.status != "active":
+            return f"{p.pseudonym} is {p.status}; nothing to pause."
+        await uow.patients.update(p, status="paused")
+        await hold_plan(uow, p, uow.clock())
+        await send(uow, p, outgoing.text_payload(words("paused", p.language)))
+        return f"⏸ {p.pseudonym} paused by {escape(actor(m))}."
+
+    async def _resume(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
+        if p.status != "paused":
+            return f"{p.pseudonym} is {p.status}; nothing to resume."
+        await uow.patients.update(p, status="active")
+        await resume_plan(uow, p, uow.clock())
+        await send(uow, p, outgoing.text_payload(words("resumed", p.language)))
+        return f"▶️ {p.pseudonym} resumed by {escape(actor(m))}."
+
+    async def _unlock(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
+        enrolment = await uow.enrolments.current(p.id)
+        if enrolment is None:
+            return f"{p.pseudonym} is not enrolled yet."
+        k = enrolment.current_module + 1
+        if k > len(self.programme.modules):
+            return f"{p.pseudonym} has every module already."
+        outcome = await self.programme.release_module(uow, p, k)
+        if not isinstance(outcome, Fired):
+            return f"Module {k} could not be opened: {escape(outcome.note)}"
+        planned = await uow.scheduled.get_by_key(planner.release_key(p.id, k))
+        if planned is not None and planned.status == "pending":  # it must not come again
+            await uow.scheduled.mark_done(planned.id, "unlocked by a helper")
+        return f"🔓 Module {k} opened for {p.pseudonym} by {escape(actor(m))}."
+
+    async def _mode(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
+        if args not in ("guided", "unguided"):
+            return "Usage: /mode guided|unguided"
+        await uow.patients.update(p, care_mode=args)
+        return f"{p.pseudonym} is now {args}."
+
+    async def _close(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
+        await uow.variables.set_many(p.id, {V_CLOSED: True, V_WAITING: None})
+        return f"🔒 Topic closed by {escape(actor(m))}: {p.pseudonym} can no longer message here."
+
+    async def _reopen(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
+        await uow.variables.set(p.id, V_CLOSED, False)
+        return f"🔓 Topic reopened by {escape(actor(m))}."
+
+    async def acknowledge(self, user_id: int, alert_id: int, key: str | None) -> str | None:
+        """The Acknowledge button: who took the alert; None when it was not open."""
+        async with self.uow() as uow:
+            if key is not None and await uow.inbound.seen(key):
+                return None
+            member = await self._member(uow, user_id)
+            if not await uow.alerts.acknowledge(alert_id, actor(member)):
+                return None
+            alert = await uow.alerts.get(alert_id)
+            patient = (
+                await uow.patients.get(alert.patient_id) if alert and alert.patient_id else None
+            )
+            await uow.audit.append(
+                actor(member), "alert.acknowledged", patient.pseudonym if patient else None,
+                {"alert_id": alert_id},
+            )  # fmt: skip
+            await uow.commit()
+        return actor(member)
