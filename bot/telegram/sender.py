@@ -16,6 +16,7 @@ from datetime import timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -29,6 +30,7 @@ from aiogram.types import BufferedInputFile, FSInputFile, Message
 from bot.app import App
 from bot.telegram.limits import Limits
 from bot.telegram.render import Part, render
+from storage.models import OutboxMessage
 from storage.repositories import OutgoingMessage
 
 if TYPE_CHECKING:
@@ -68,6 +70,7 @@ class Sender:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set, then finish what is in flight."""
+        await self.release_leases()
         while not stop.is_set():
             claimed = await self._claim()
             for message in claimed:
@@ -79,6 +82,33 @@ class Sender:
             elif len(self._in_flight) >= self.batch:
                 await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
         await self.drain()
+
+    async def release_leases(self) -> int:
+        """Make messages claimed by a sender that died (kill -9) due again at once.
+
+        A claim leases a row for a minute; without this, a chat whose message was in flight
+        at a crash would stay silent until the lease ran out. Only leases are released: a row
+        with an error is waiting out a backoff, and a row never tried may be deferred on purpose.
+        There is one sender per database (one bot polls one token), so no live claim is lost.
+        """
+        async with self.app.uow() as uow:
+            now = self.app.clock.now()
+            result = await uow.session.execute(
+                sa.update(OutboxMessage)
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_try_at > now,
+                    OutboxMessage.attempts > 0,
+                    OutboxMessage.last_error.is_(None),
+                )
+                .values(next_try_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            await uow.session.commit()
+        released = int(getattr(result, "rowcount", 0) or 0)
+        if released:
+            log.warning("released %s outbox messages claimed before a restart", released)
+        return released
 
     async def drain(self) -> None:
         """Wait for every delivery in flight."""
