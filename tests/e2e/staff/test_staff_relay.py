@@ -29,12 +29,14 @@ async def test_relay_both_ways_with_text_photo_note_and_topic_recreated(rig: Rig
     assert topics[thread] == f"{pseudonym} · week 2 · guided"
     posted = rig.topic_texts(thread)
     assert "I could not do the diary this week" in posted[0]
-    assert pseudonym in posted[0] and "PHQ-9 21 (severe)" in posted[0]
+    assert pseudonym in posted[0]
+    assert "PHQ-9 21 (severe)" in posted[0]
     assert "my plan" in posted[1]
     assert rig.fake.calls("copyMessage")
     # Staff see the pseudonym only: never the patient's name, username or Telegram id.
     everything = " ".join(" ".join(rig.topic_texts(t)) for t in topics)
-    assert "Ann" not in everything and "ann_private" not in everything
+    assert "Ann" not in everything
+    assert "ann_private" not in everything
     assert str(PATIENT) not in everything
     assert any("answer within 48 hours" in t for t in rig.patient_texts())
 
@@ -60,7 +62,8 @@ async def test_relay_both_ways_with_text_photo_note_and_topic_recreated(rig: Rig
     again = await rig.topic_of_patient()
     assert again != thread
     assert "are you still there?" in rig.topic_texts(again)[0]
-    assert rig.fake.violations == [] and rig.fake.rate_limited == []
+    assert rig.fake.violations == []
+    assert rig.fake.rate_limited == []
 
 
 async def test_an_edit_is_carried_over(rig: Rig):
@@ -93,7 +96,8 @@ async def test_non_admin_member_and_outsider_are_refused_and_audited(rig: Rig):
     async with rig.app.uow() as uow:
         refused = [e for e in await uow.audit.list() if e.action == "staff.refused"]
         enrolment = await uow.enrolments.current(await rig.pid())
-    assert enrolment is not None and enrolment.current_module == 2
+    assert enrolment is not None
+    assert enrolment.current_module == 2
     assert {e.detail["what"] for e in refused} == {"message", "/unlock", "/status"}
     assert all(e.actor == "not-staff" for e in refused)
 
