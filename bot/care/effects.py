@@ -83,10 +83,8 @@ async def _save_answer(step: Step, effect: Any) -> None:
         run_id=step.run.id,
         variable=effect.variable,
     )
-    if effect.variable == "alias":
+    if effect.variable == "alias":  # other variables outlive the run via the step's changes
         await step.uow.patients.set_alias(step.patient, str(effect.value))
-    elif effect.variable:
-        await step.uow.variables.set(step.patient.id, effect.variable, effect.value)
 
 
 async def _score(step: Step, effect: Any) -> None:
@@ -99,9 +97,6 @@ async def _score(step: Step, effect: Any) -> None:
         total=effect.total,
         band=effect.band,
         run_id=step.run.id,
-    )
-    await step.uow.variables.set(
-        step.patient.id, effect.variable, {"total": effect.total, "band": effect.band}
     )
     log.info(
         "questionnaire scored: patient=%s instrument=%s", step.patient.pseudonym, effect.instrument

@@ -116,7 +116,7 @@ async def onboard(
     phq9: Sequence[int] = (1, 1, 1, 0, 0, 0, 0, 0, 0),
     gad7: Sequence[int] = (1, 1, 0, 0, 0, 0, 0),
 ) -> list[dict[str, Any]]:
-    """The whole onboarding: consent, 18+, name, language, PHQ-9 (safety step), GAD-7."""
+    """The whole onboarding: consent, 18+, name, language, PHQ-9 (safety check), GAD-7."""
     shown = await patient.start()
     shown += await patient.tap("I agree")
     shown += await patient.tap("Yes")
@@ -124,6 +124,12 @@ async def onboard(
     shown += await patient.tap(language)
     shown += await answer_questionnaire(patient, phq9)
     if phq9[8] > 0:
-        shown += await patient.tap("OK, let's go on")
+        shown += await through_safety_check(patient)
     shown += await answer_questionnaire(patient, gad7)
     return shown
+
+
+async def through_safety_check(patient: Patient) -> list[dict[str, Any]]:
+    """The safety pathway that item 9 starts: safe right now, and the plan another time."""
+    shown = await patient.tap("I'm safe right now")
+    return shown + await patient.tap("Maybe later")

@@ -7,7 +7,13 @@ import pytest
 from bot.app import App
 from scheduler.clock import FrozenClock
 from tests.support.databases import app_settings, running_app
-from tests.support.journey import Patient, answer_questionnaire, onboard, texts
+from tests.support.journey import (
+    Patient,
+    answer_questionnaire,
+    onboard,
+    texts,
+    through_safety_check,
+)
 
 PHQ9_MODERATE = (2, 2, 1, 1, 1, 1, 1, 1, 0)  # total 10: moderate, guided under "auto"
 GAD7_MILD = (1, 1, 1, 1, 1, 0, 0)  # total 5: mild
@@ -55,7 +61,7 @@ async def test_onboarding_by_taps_and_typing_enrols_and_triages(app: App, patien
 async def onboard_rest(patient: Patient, phq9: tuple[int, ...], gad7: tuple[int, ...]):
     shown = await answer_questionnaire(patient, phq9)
     if phq9[8]:
-        shown += await patient.tap("OK, let's go on")
+        shown += await through_safety_check(patient)
     return shown + await answer_questionnaire(patient, gad7)
 
 
@@ -115,15 +121,19 @@ async def test_under_eighteen_ends_politely_with_where_to_get_help(app: App, pat
 async def test_item9_opens_an_alert_and_tells_staff_without_free_text(app: App, patient: Patient):
     name = "Quillon-Marigold"
     shown = await onboard(patient, name=name, phq9=(0, 0, 0, 0, 0, 0, 0, 0, 1))
-    assert "you don't have to carry it alone" in texts(shown)
-    assert "I've also let our support team know" in texts(shown)
+    # The safety pathway starts on top of onboarding: calm words, where to get help, a check.
+    assert "you don't have to carry them alone" in texts(shown)
+    assert "Daybreak is not an emergency service" in texts(shown)
+    assert "Samaritans" in texts(shown)  # the UK contacts, from the default time zone
+    assert "Are you safe right now?" in texts(shown)
     async with app.uow() as uow:
         alerts = await uow.alerts.list_for_patient(patient.pid)
         # One alert for one answer, even though both the questionnaire and onboarding react.
         assert [(a.reason, a.level, a.status) for a in alerts] == [("phq9_item9", "urgent", "open")]
         events = await uow.adverse_events.list_for_patient(patient.pid)
         assert {e.trigger for e in events} == {"phq9_item9"}
-        assert {e.detail["alert_id"] for e in events} == {a.id for a in alerts}
+        assert [e.response for e in events] == ["alert_opened", "safety_pathway_started"]
+        assert events[0].detail["alert_id"] == alerts[0].id
         staff = await uow.outbox.pending_for_target("staff")
         person = await uow.patients.get(patient.pid)
         assert person is not None
