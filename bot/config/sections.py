@@ -1,23 +1,9 @@
-"""Settings from config.toml plus DAYBREAK_<SECTION>__<KEY> environment overrides.
-
-Sources, strongest first: keyword overrides > environment > TOML file > built-in defaults.
-Every problem becomes one ``config error: ...`` line naming the key, where the value came
-from and what is expected; secret values are never printed.
-"""
+"""The settings sections, one model per config.toml table, each key validated."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextvars
-import difflib
-import functools
-import importlib.util
-import json
-import os
 import re
-import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -29,100 +15,22 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic.fields import FieldInfo
-from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
+
+from bot.config.parsers import (
+    FREE_GLOBAL_RATE,
+    PAID_GLOBAL_RATE,
+    check_url,
+    decode_data_key,
+    default_programme_path,
+    parse_time,
+    parse_time_window,
 )
-from pydantic_settings.exceptions import SettingsError
-
 from flows.durations import DURATION_EXPECTED, parse_duration
-
-ENV_PREFIX = "DAYBREAK_"
-ENV_DELIMITER = "__"
-CONFIG_ENV = "DAYBREAK_CONFIG"
-DEFAULT_CONFIG_FILE = Path("config.toml")
-
-# Telegram's documented caps: ~30 messages/s overall, up to 1000/s with paid broadcasts.
-FREE_GLOBAL_RATE = 30.0
-PAID_GLOBAL_RATE = 1000.0
-
-TIME_EXPECTED = "expected a time of day like 09:00 (24-hour HH:MM)"
-WINDOW_EXPECTED = 'expected a time window like "21:00-08:00", or "" for none'
-KEY_EXPECTED = "expected url-safe base64 of 32 bytes"
-
-
-class ConfigError(Exception):
-    """Bad configuration; str() is one line per problem, safe to show (no secret values)."""
-
-
-# ---------------------------------------------------------------- reusable parsers
-
-# Durations are parsed by the flow language's parser, so config and flows read them alike.
-
-_TIME = re.compile(r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?")
-
-
-def parse_time(text: str) -> time:
-    """Parse a 24-hour time of day such as "09:00" or "21:30:15"."""
-    found = _TIME.fullmatch(text.strip())
-    if not found:
-        raise ValueError(TIME_EXPECTED)
-    hour, minute, second = (int(found[g] or 0) for g in ("h", "m", "s"))
-    if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(TIME_EXPECTED)
-    return time(hour, minute, second)
-
-
-def parse_time_window(text: str) -> tuple[time, time] | None:
-    """Parse "21:00-08:00" into (start, end); the window may wrap midnight; "" means none."""
-    if not text.strip():
-        return None
-    parts = re.split(r"\s*[-–]\s*", text.strip())
-    if len(parts) != 2:
-        raise ValueError(WINDOW_EXPECTED)
-    try:
-        start, end = parse_time(parts[0]), parse_time(parts[1])
-    except ValueError:
-        raise ValueError(WINDOW_EXPECTED) from None
-    if start == end:
-        raise ValueError(f"{WINDOW_EXPECTED}; start and end must differ")
-    return start, end
-
-
-def decode_data_key(text: str) -> bytes:
-    """Decode a url-safe base64 data key into its 32 raw bytes; the error never quotes the key."""
-    padded = text.strip() + "=" * (-len(text.strip()) % 4)
-    try:
-        raw = base64.b64decode(padded, altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError(f"{KEY_EXPECTED}; it is not valid base64") from None
-    if len(raw) != 32:
-        raise ValueError(f"{KEY_EXPECTED}; it decodes to {len(raw)} bytes")
-    return raw
-
-
-def _default_programme_path() -> Path:
-    # find_spec locates the package without executing flows/__init__.py (cheap, no side effects).
-    spec = importlib.util.find_spec("flows")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the flows package is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "programme"
-
-
-def _check_url(value: str) -> str:
-    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
-        raise ValueError("expected an http:// or https:// URL")
-    return value.rstrip("/")
-
 
 # ---------------------------------------------------------------- sections
 
@@ -190,7 +98,7 @@ class TelegramSettings(_Section):
     @field_validator("api_base_url", "webhook_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        return None if value is None else _check_url(value)
+        return None if value is None else check_url(value)
 
     @field_validator("on_call")
     @classmethod
@@ -261,7 +169,7 @@ class SecuritySettings(_Section):
 class ProgrammeSettings(_Section):
     """The programme's content and its timetable."""
 
-    path: Path = Field(default_factory=_default_programme_path)
+    path: Path = Field(default_factory=default_programme_path)
     default_language: str = "en"
     release_interval: timedelta = timedelta(days=7)
     release_policy: Literal["weekly", "weekly_after_completion"] = "weekly"
@@ -457,225 +365,3 @@ class LoggingSettings(_Section):
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
-
-
-# ---------------------------------------------------------------- the settings
-
-# The TOML file chosen by load_settings; a ContextVar keeps concurrent loads (tests) apart.
-_toml_file: contextvars.ContextVar[Path | None] = contextvars.ContextVar("toml_file", default=None)
-
-
-class _LenientEnvSource(EnvSettingsSource):
-    """Environment source that hands undecodable JSON to validation, which names the variable."""
-
-    def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
-        """Decode JSON if possible, else pass the raw string on (e.g. "1,2" for a list)."""
-        try:
-            return super().decode_complex_value(field_name, field, value)
-        except ValueError:
-            return value
-
-
-class Settings(BaseSettings):
-    """All of Daybreak's settings, one attribute per config.toml section."""
-
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_nested_delimiter=ENV_DELIMITER,
-        case_sensitive=False,
-        extra="forbid",
-        frozen=True,
-    )
-
-    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    security: SecuritySettings = Field(default_factory=SecuritySettings)
-    programme: ProgrammeSettings = Field(default_factory=ProgrammeSettings)
-    staff: StaffSettings = Field(default_factory=StaffSettings)
-    safety: SafetySettings = Field(default_factory=SafetySettings)
-    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
-    logging: LoggingSettings = Field(default_factory=LoggingSettings)
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Keyword overrides, then the environment, then the TOML file picked by load_settings."""
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_file.get())
-        return init_settings, _LenientEnvSource(settings_cls), toml
-
-
-# ---------------------------------------------------------------- loading
-
-
-def find_config_file(config_path: Path | None = None) -> tuple[Path | None, str]:
-    """Pick the config file: the given path, else $DAYBREAK_CONFIG, else ./config.toml."""
-    if config_path is not None:
-        return config_path, "--config"
-    if os.environ.get(CONFIG_ENV):
-        return Path(os.environ[CONFIG_ENV]), CONFIG_ENV
-    if DEFAULT_CONFIG_FILE.is_file():
-        return DEFAULT_CONFIG_FILE, "./config.toml"
-    return None, "built-in defaults"
-
-
-def load_settings(
-    config_path: Path | None = None, *, overrides: Mapping[str, Any] | None = None
-) -> Settings:
-    """Load settings (overrides > DAYBREAK_* env > TOML file > defaults) or raise ConfigError."""
-    path, chosen_by = find_config_file(config_path)
-    file_data = _read_toml(path, chosen_by) if path is not None else {}
-    token = _toml_file.set(path)
-    try:
-        return Settings(**dict(overrides or {}))
-    except ValidationError as exc:
-        origin = _Origins(dict(overrides or {}), file_data, path)
-        lines = [_describe(error, origin) for error in exc.errors()]
-        raise ConfigError("\n".join(dict.fromkeys(lines))) from None
-    except SettingsError as exc:
-        raise ConfigError(f"config error: {exc}") from None
-    finally:
-        _toml_file.reset(token)
-
-
-def _read_toml(path: Path, chosen_by: str) -> dict[str, Any]:
-    # Read once here only to report syntax errors with file:line:col and to know which keys the
-    # file set; the values themselves come through TomlConfigSettingsSource.
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(
-            f"config error: config file {path} (from {chosen_by}) does not exist"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"config error: cannot read config file {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config error: {_toml_position(path, str(exc))}") from None
-
-
-def _toml_position(path: Path, message: str) -> str:
-    found = re.search(r"\(at line (\d+), column (\d+)\)$", message)
-    if not found:
-        return f"{path}: invalid TOML: {message}"
-    text = message[: found.start()].strip()
-    return f"{path}:{found[1]}:{found[2]}: invalid TOML: {text}"
-
-
-class _Origins:
-    """Answers "where did the value at this key come from?" in source priority order."""
-
-    def __init__(self, overrides: dict[str, Any], file_data: dict[str, Any], path: Path | None):
-        self.overrides, self.file_data, self.path = overrides, file_data, path
-
-    def of(self, loc: tuple[str | int, ...]) -> str:
-        """Where the value at loc came from: overrides, a variable, the file, or the default."""
-        if _contains(self.overrides, loc):
-            return "overrides"
-        variable = _env_variable(loc)
-        if variable is not None:
-            return variable
-        if self.path is not None and _contains(self.file_data, loc):
-            return str(self.path)
-        return "default"
-
-
-def _contains(data: Any, loc: tuple[str | int, ...]) -> bool:
-    # Only the first two levels (section, key) decide the source; deeper parts belong to it.
-    for part in loc[:2]:
-        if not isinstance(data, dict) or str(part) not in data:
-            return False
-        data = data[str(part)]
-    return bool(loc)
-
-
-def _env_variable(loc: tuple[str | int, ...]) -> str | None:
-    by_upper = {name.upper(): name for name in os.environ}
-    for depth in range(len(loc), 0, -1):
-        wanted = ENV_PREFIX + ENV_DELIMITER.join(str(p) for p in loc[:depth]).upper()
-        if wanted in by_upper:
-            return by_upper[wanted]
-    return None
-
-
-def _describe(error: Mapping[str, Any], origin: _Origins) -> str:
-    loc: tuple[str | int, ...] = tuple(error["loc"])
-    key, source = _dotted(loc), origin.of(loc)
-    if error["type"] == "extra_forbidden":
-        return f"config error: {key} (from {source}): unknown key{_suggestion(loc)}"
-    expected = _expected(error)
-    if _is_secret(loc):
-        return f"config error: {key} (from {source}): {expected} (value not shown)"
-    return f"config error: {key} = {_show(loc, error.get('input'))} (from {source}): {expected}"
-
-
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text or "(settings)"
-
-
-def _expected(error: Mapping[str, Any]) -> str:
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if message.startswith("Input should be "):
-        return "expected " + message.removeprefix("Input should be ")
-    if error["type"] == "missing":
-        return "expected a value (required)"
-    return message
-
-
-def _show(loc: tuple[str | int, ...], value: Any) -> str:
-    if loc[:2] == ("database", "url") and isinstance(value, str):
-        value = mask_url_password(value)
-    shown = json.dumps(value, ensure_ascii=False, default=str)
-    return shown if len(shown) <= 80 else shown[:77] + "..."
-
-
-@functools.cache
-def _secret_keys() -> frozenset[str]:
-    secrets: set[str] = set()
-    for section, field in Settings.model_fields.items():
-        model = field.annotation
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            secrets |= {
-                f"{section}.{name}"
-                for name, sub in model.model_fields.items()
-                if "SecretStr" in repr(sub.annotation)
-            }
-    return frozenset(secrets)
-
-
-def _is_secret(loc: tuple[str | int, ...]) -> bool:
-    # A whole section (e.g. DAYBREAK_TELEGRAM as JSON) may hold a secret too.
-    key = ".".join(str(part) for part in loc[:2])
-    return any(secret == key or secret.startswith(key + ".") for secret in _secret_keys())
-
-
-def _suggestion(loc: tuple[str | int, ...]) -> str:
-    known = _known_keys(loc[:-1])
-    close = difflib.get_close_matches(str(loc[-1]).lower(), known, n=1, cutoff=0.6)
-    return f', did you mean "{close[0]}"?' if close else ""
-
-
-def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
-    target: Any = Settings
-    for part in loc:
-        target = _child_type(target, part)
-    if isinstance(target, type) and issubclass(target, BaseModel):
-        return list(target.model_fields)
-    return []
-
-
-def _child_type(target: Any, part: str | int) -> Any:
-    if isinstance(target, type) and issubclass(target, BaseModel):
-        field = target.model_fields.get(str(part))
-        return field.annotation if field else None
-    # list[X] -> X, dict[K, V] -> V, X | None -> X
-    args = [arg for arg in get_args(target) if arg is not type(None)]
-    return args[-1] if args else None
