@@ -72,6 +72,8 @@ class Sender:
         """Deliver until `stop` is set, then finish what is in flight."""
         await self.release_leases()
         while not stop.is_set():
+            # Cleared before claiming, never after: a commit during the claim must wake us.
+            self.wake.clear()
             claimed = await self._claim()
             for message in claimed:
                 task = asyncio.create_task(self._deliver(message))
@@ -82,6 +84,10 @@ class Sender:
             elif len(self._in_flight) >= self.batch:
                 await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
         await self.drain()
+        # Flush: each chat's next message became due as the one before it went out. The runner
+        # bounds this; a row still claimed when it gives up is taken back on the next start.
+        while claimed := await self._claim():
+            await asyncio.gather(*(self._deliver(message) for message in claimed))
 
     async def release_leases(self) -> int:
         """Make messages claimed by a sender that died (kill -9) due again at once.
@@ -116,7 +122,6 @@ class Sender:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def _sleep(self, stop: asyncio.Event) -> None:
-        self.wake.clear()
         waiters = {asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())}
         if self._in_flight:
             waiters.add(asyncio.create_task(asyncio.wait(self._in_flight)))  # type: ignore[arg-type]

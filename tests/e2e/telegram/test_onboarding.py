@@ -90,11 +90,13 @@ async def test_onboarding_by_typed_labels_from_a_study_site_link(fake: FakeBotAp
     await bo.send("English")
     for item in range(1, PHQ9_ITEMS + 1):
         await bo.expect(f"({item}/{PHQ9_ITEMS})")
-        await bo.send("Several days")
+        # (item 9 above "not at all" would rightly start the safety pathway)
+        await bo.send("Several days" if item < PHQ9_ITEMS else "Not at all")
     for item in range(1, GAD7_ITEMS + 1):
         await bo.expect(f"({item}/{GAD7_ITEMS})")
         await bo.send("not at all")
-    await bo.expect("Your score is 9 out of 27")
+    await bo.expect("Your score is 0 out of 21")
+    assert any("Your score is 8 out of 27" in t for t in bo.texts())  # PHQ-9, by typed labels
     await bo.expect("That's everything for today, Bo.")
 
     assert bot.sql("SELECT study_site FROM patients") == [("SITE42",)]

@@ -72,7 +72,7 @@ async def test_sigterm_during_a_burst_exits_cleanly_and_loses_nothing(
     for patient in patients:
         await patient.send("/start")
     await eventually(lambda: all(p.texts() for p in patients), what="the burst to begin")
-    assert await first.stop(within=8) == 0, first.output()  # mid-burst: the rest stays queued
+    assert await first.stop(within=12) == 0, first.output()  # mid-burst: flushed or queued
 
     await daybreak()  # after a restart the rest of the burst arrives, once
     for patient in patients:
