@@ -62,7 +62,13 @@ async def test_menu_offers_the_main_choices_and_help(app: App, patient: Patient)
     shown = await patient.command("menu")
     assert shown[-1]["html"] == "Hi Ada! What would you like to do?"
     labels = [b["label"] for b in shown[-1]["buttons"]]
-    assert labels == ["Carry on where I left off", "Settings", "Help", "Take a break (pause)"]
+    assert labels == [
+        "Carry on where I left off",
+        "Settings",
+        "Help",
+        "Take a break (pause)",
+        "Message my helper",
+    ]
     assert "/settings" in texts(await patient.tap("Help"))
 
 
