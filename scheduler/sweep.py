@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from bot.care.pausing import hold_item
 from bot.care.programme import Drop, Fired, Outcome, Wait
+from scheduler.claims import claim_one
 from scheduler.clock import Clock
 from scheduler.planner import after_quiet_hours
 from storage.models import Patient, ScheduledItem
@@ -75,24 +76,21 @@ class Sweeper:
         return total
 
     async def settle_next(self) -> list[str]:
-        """Claim, act on and mark a due item in one transaction; its outcome ([] if none due)."""
+        """Claim, act on and mark one due item in one transaction; its outcome ([] if none due)."""
         now = self.clock.now()
-        failed: tuple[DueItem, Exception] | None = None
         async with self.uow() as work:
-            # PostgreSQL may return more rows than the LIMIT of an IN (... SKIP LOCKED) claim;
-            # every row it returns is claimed in this transaction, so all are settled in it.
-            claimed = await work.scheduled.claim_due(1, now)
-            outcomes = []
-            for item in claimed:
-                try:
-                    outcomes.append(await self._settle(work, item, now))
-                except Exception as error:  # one bad item must not stop the sweep
-                    failed = (item, error)
-                    break
-            if failed is None:
+            item = await claim_one(work, now)
+            if item is None:
+                return []
+            try:
+                outcome = await self._settle(work, item, now)
+            except Exception as error:  # one bad item must not stop the sweep
+                failure: Exception | None = error
+            else:
                 await work.commit()
-                return outcomes
-        await self._record_failure(*failed, now)
+                return [outcome]
+        assert failure is not None
+        await self._record_failure(item, failure, now)
         return ["failed"]
 
     async def _settle(self, work: UnitOfWork, item: DueItem, now: datetime) -> str:
