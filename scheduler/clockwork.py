@@ -74,9 +74,7 @@ class Scheduler:
         )  # fmt: skip
         aps.add_job(self.release_stale, "interval", minutes=5, id="release_stale", coalesce=True)
         for name, (seconds, every) in self._every.items():
-            aps.add_job(
-                every, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True
-            )
+            aps.add_job(every, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
         jobs = {"housekeeping": (self.housekeeping_at, self.housekeeping), **self._daily}
         for name, (at, job) in jobs.items():
             aps.add_job(
