@@ -118,6 +118,8 @@ def _named_flows(
         named.append((("checkin",), settings.checkin))
     problems = []
     for node, flow in named:
+        if node not in positions.values:
+            continue  # a default (not written in the file) is not the researcher's mistake
         if flow not in ids:
             line, column = positions.value(node)
             message = f"there is no flow with id `{flow}`{suggest(flow, sorted(ids))}"
