@@ -115,7 +115,7 @@ class PrivacyRepository(EncryptedRepository):
             .values(target=None)
             .execution_options(synchronize_session=False)
         )
-        # The patient's own actions name them as the actor ('patient:<pseudonym>'): unlink those too.
+        # The patient's own actions name them as actor ('patient:<pseudonym>'): unlink those too.
         await self.session.execute(
             sa.update(AuditEntry)
             .where(AuditEntry.actor == f"patient:{patient.pseudonym}")
