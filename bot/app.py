@@ -14,7 +14,7 @@ from bot.care.conversations import Conversations
 from bot.care.crisis import CrisisTerms, load_terms
 from bot.care.enrolment import Enrolment, NewPatientDefaults
 from bot.care.programme import Programme
-from bot.care.safety import SAFETY_FLOW, SafetyPathway
+from bot.care.safety import RECHECK_FLOW, SAFETY_FLOW, SafetyPathway
 from bot.care.support_wiring import StaffChannel, build_staff_channel
 from bot.config import Settings
 from flows.diagnostics import has_errors
@@ -125,6 +125,7 @@ async def build_app(
     # Scheduler issue: the programme plans on enrolment and pause/resume hold and shift its plan.
     programme_service, scheduler = build_scheduling(settings, uow, conversations, clock)
     enrolment.programme = programme_service
+    conversations.hooks["settings"] = programme_service.settings_changed
     _add_safety(settings, conversations, library)
     staff = build_staff_channel(settings, conversations, commands, programme_service, scheduler)
     await store_revisions(uow, library)
@@ -151,6 +152,7 @@ def _add_safety(settings: Settings, conversations: Conversations, library: FlowL
         timedelta(hours=settings.safety.recheck_hours),
     )
     conversations.listeners.append(pathway)
+    conversations.providers[RECHECK_FLOW] = pathway.recheck_variables
 
 
 async def store_revisions(uow: UnitOfWorkFactory, library: FlowLibrary) -> None:

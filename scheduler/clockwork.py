@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -34,6 +35,7 @@ class Scheduler:
         sweep_seconds: float = 5.0,
         housekeeping_at: time = time(3, 30),
         pilot: bool = False,
+        timezone: str = "UTC",
     ) -> None:
         """Prepare the jobs; nothing runs until start()."""
         self.sweeper = sweeper
@@ -42,12 +44,13 @@ class Scheduler:
         self.sweep_seconds = sweep_seconds
         self.housekeeping_at = housekeeping_at
         self.pilot = pilot
+        self.timezone = timezone  # daily jobs (the staff digest) run at local wall time
         self._daily: dict[str, tuple[time, DailyJob]] = {}
         self._every: dict[str, tuple[float, DailyJob]] = {}
         self._aps: AsyncIOScheduler | None = None
 
     def add_daily(self, name: str, at: time, job: DailyJob) -> None:
-        """Register daily work (UTC wall time), e.g. the staff issue's helper digest."""
+        """Register daily work at the programme's local wall time, e.g. the helper digest."""
         # Hook point for the staff digest: add_daily("staff_digest", staff.digest_time, ...).
         self._daily[name] = (at, job)
 
@@ -67,7 +70,7 @@ class Scheduler:
                 "pilot timetable: release interval under a day, so preferred times and quiet "
                 "hours are ignored and the programme runs straight through"
             )
-        aps = AsyncIOScheduler(timezone="UTC")
+        aps = AsyncIOScheduler(timezone=ZoneInfo(self.timezone))
         aps.add_job(
             self.sweep, "interval", seconds=self.sweep_seconds, id="sweep",
             max_instances=1, coalesce=True,

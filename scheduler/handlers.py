@@ -42,7 +42,11 @@ def care_handlers(programme: Programme) -> dict[str, Handler]:
     async def homework(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
         if patient is None:
             return Drop("no patient")
-        return await programme.remind_homework(work, patient, str(item.payload["exercise"]))
+        payload = item.payload
+        entry = payload.get("entry_id")
+        return await programme.remind_homework(
+            work, patient, str(payload["exercise"]), int(entry) if entry is not None else None
+        )
 
     async def timeout(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
         if patient is None:
@@ -52,7 +56,16 @@ def care_handlers(programme: Programme) -> dict[str, Handler]:
             work, patient, int(payload["run_id"]), str(payload["token"])
         )
 
+    async def start_flow(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
+        if patient is None:
+            return Drop("no patient")
+        payload = item.payload
+        return await programme.start_later(
+            work, patient, str(payload["flow"]), str(payload.get("kind", "scheduled"))
+        )
+
     return {
+        "start_flow": start_flow,
         "module_release": module_release,
         "reminder": reminder,
         "measure": measure,

@@ -118,6 +118,8 @@ class Sweeper:
         if patient.status in GONE_STATUSES:
             await work.scheduled.mark_dropped(item.id, f"patient {patient.status}")
             return "dropped"
+        if item.payload.get("safety"):
+            return None  # safety re-checks go out even when paused and in quiet hours
         if patient.status == "paused":
             await hold_item(work, item.id, now, self.rules.hold_recheck)
             return "held"

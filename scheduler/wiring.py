@@ -60,6 +60,11 @@ def build_scheduling(
         uow, clock, care_handlers(programme), rules, batch_size=settings.scheduler.batch_size
     )
     scheduler = Scheduler(
-        sweeper, uow, clock, sweep_seconds=settings.scheduler.sweep_seconds, pilot=table.short
+        sweeper,
+        uow,
+        clock,
+        sweep_seconds=settings.scheduler.sweep_seconds,
+        pilot=table.short,
+        timezone=settings.programme.default_timezone,
     )
     return programme, scheduler

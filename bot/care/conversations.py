@@ -42,6 +42,9 @@ RUN_ONLY = frozenset({"last_outcome", "alias"})
 FinishHook = Callable[[UnitOfWork, Patient, Run, RunState, str], Awaitable[None]]
 
 
+VariableProvider = Callable[[UnitOfWork, Patient], Awaitable[dict[str, Any]]]
+
+
 class StepListener(Protocol):
     """Told about every handled message and step, inside its unit of work (e.g. safety)."""
 
@@ -59,6 +62,8 @@ class Conversations:
     library: FlowLibrary
     clock: Clock
     hooks: dict[str, FinishHook] = field(default_factory=dict)
+    # Variables a flow started later by the scheduler needs, computed when it starts.
+    providers: dict[str, VariableProvider] = field(default_factory=dict)
     listeners: list[StepListener] = field(default_factory=list)
     max_text: int = 4000
 
@@ -82,7 +87,7 @@ class Conversations:
                 await uow.commit()
                 return False
             event = ButtonPress(token=button.token, option=button.option, at=self.clock.now())
-            result = await self._advance(uow, patient, run, event)
+            result = await self.advance(uow, patient, run, event)
             await uow.commit()
         return not any(isinstance(effect, Stale) for effect in result.effects)
 
@@ -96,7 +101,7 @@ class Conversations:
                 return
             patient = await self._patient(uow, run.patient_id)
             event = TimeoutFired(token=token, at=self.clock.now())
-            await self._advance(uow, patient, run, event, priority=PRIORITY_BULK)
+            await self.advance(uow, patient, run, event, priority=PRIORITY_BULK)
             await uow.commit()
 
     async def edited(self, patient_id: int, key: str | None, text: str) -> bool:
@@ -154,7 +159,7 @@ class Conversations:
                 await self._reply(uow, patient, "nothing_open")
                 await self._tell(uow, patient, event, ())
             else:
-                await self._advance(uow, patient, run, event)
+                await self.advance(uow, patient, run, event)
             await uow.commit()
         return True
 
@@ -185,6 +190,13 @@ class Conversations:
         )
         log.info("flow started: patient=%s flow=%s run=%s", patient.pseudonym, flow_id, run.id)
         return run
+
+    async def scheduled_variables(
+        self, uow: UnitOfWork, patient: Patient, flow_id: str
+    ) -> dict[str, Any]:
+        """What a flow started by the scheduler should know (e.g. crisis contacts)."""
+        provider = self.providers.get(flow_id)
+        return await provider(uow, patient) if provider is not None else {}
 
     async def resume(self, uow: UnitOfWork, patient: Patient) -> bool:
         """Ask the patient's open question again; False when nothing is open."""
@@ -288,7 +300,7 @@ class Conversations:
         except KeyError:
             return f"{flow_id}.yaml"
 
-    async def _advance(
+    async def advance(
         self,
         uow: UnitOfWork,
         patient: Patient,
@@ -296,6 +308,7 @@ class Conversations:
         event: Event,
         priority: int = PRIORITY_INTERACTIVE,
     ) -> StepResult:
+        """Step the patient's run with an event inside the caller's unit of work."""
         state = await self._load(uow, run)
         result = engine.step(self.library, state, event, await self.context(uow, patient))
         if isinstance(event, TimeoutFired):  # a late timeout is nothing the patient should hear

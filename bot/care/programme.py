@@ -13,14 +13,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.care.conversations import Conversations
 from bot.care.effects import STAFF_ALERTS
-from flows.runtime import TimeoutFired
+from flows.runtime import RunState, TimeoutFired
 from scheduler import planner
 from scheduler.planner import Timetable
-from storage.models import Enrolment, Patient
-from storage.repositories import PRIORITY_BULK
+from storage.models import Enrolment, Patient, Run
+from storage.repositories import PRIORITY_BULK, PRIORITY_SAFETY
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# Started when a planned activity's time comes, to ask how it went.
+ACTIVITY_FOLLOWUP = "activity_followup"
 
 
 @dataclass(frozen=True)
@@ -178,16 +181,50 @@ class Programme:
         key = planner.checkin_key(patient.id, due, zone, self.table)
         await uow.scheduled.add("checkin", due, key=key, patient_id=patient.id)
 
-    async def remind_homework(self, uow: UnitOfWork, patient: Patient, exercise: str) -> Outcome:
-        """A homework reminder the patient asked for, with the text from its flow."""
-        flow = self._first_flow(f"{exercise}_reminder", "homework_reminder")
-        if flow is None:
+    async def settings_changed(
+        self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
+    ) -> None:
+        """After /settings: an opted-in patient gets their next daily check-in planned."""
+        await self.ensure_checkin(uow, patient)
+
+    async def remind_homework(
+        self, uow: UnitOfWork, patient: Patient, exercise: str, entry_id: int | None = None
+    ) -> Outcome:
+        """Homework is due: a planned activity gets its follow-up, other homework a nudge."""
+        planned = await self._planned_activity(uow, patient, entry_id)
+        if planned is not None:
+            flow, variables = ACTIVITY_FOLLOWUP, {"activity": planned}
+        else:
+            flow = self._first_flow(f"{exercise}_reminder", "homework_reminder") or ""
+            variables = {"exercise": exercise}
+        if flow not in self.conversations.library.flows:
             return Drop(f"no reminder flow for exercise {exercise}")
         await self.conversations.start_flow(
-            uow, patient, flow, kind="reminder", variables={"exercise": exercise},
-            priority=PRIORITY_BULK,
-        )  # fmt: skip
+            uow, patient, flow, kind="reminder", variables=variables, priority=PRIORITY_BULK
+        )
         return Fired(f"homework reminder for {exercise} sent")
+
+    async def _planned_activity(
+        self, uow: UnitOfWork, patient: Patient, entry_id: int | None
+    ) -> str | None:
+        """The name of the activity the patient planned in this entry (None if it isn't one)."""
+        if entry_id is None or ACTIVITY_FOLLOWUP not in self.conversations.library.flows:
+            return None
+        entries = await uow.homework.list_for_patient(patient.id, kind="entry")
+        entry = next((e for e in entries if e.id == entry_id), None)
+        activity = entry.data.get("activity") if entry is not None else None
+        return str(activity) if activity else None
+
+    async def start_later(self, uow: UnitOfWork, patient: Patient, flow: str, kind: str) -> Outcome:
+        """A flow the care layer scheduled for later (e.g. the same-day safety re-check)."""
+        if flow not in self.conversations.library.flows:
+            return Drop(f"no flow {flow}")
+        variables = await self.conversations.scheduled_variables(uow, patient, flow)
+        priority = PRIORITY_SAFETY if kind == "safety" else PRIORITY_BULK
+        await self.conversations.start_flow(
+            uow, patient, flow, kind=kind, variables=variables, priority=priority
+        )
+        return Fired(f"{flow} started")
 
     async def fire_timeout(
         self, uow: UnitOfWork, patient: Patient, run_id: int, token: str
@@ -198,7 +235,7 @@ class Programme:
             return Fired("run no longer active")
         event = TimeoutFired(token=token, at=self.now())
         # Conversations.timeout opens its own transaction; the sweep needs it inside its own.
-        await self.conversations._advance(uow, patient, run, event, priority=PRIORITY_BULK)
+        await self.conversations.advance(uow, patient, run, event, priority=PRIORITY_BULK)
         return Fired("timeout stepped")
 
     async def module_finished(self, uow: UnitOfWork, patient: Patient, k: int) -> bool:

@@ -90,6 +90,10 @@ class SafetyPathway:
             )
         await self._plan_recheck(uow, patient)
 
+    async def recheck_variables(self, uow: UnitOfWork, patient: Patient) -> dict[str, Any]:
+        """What the later re-check needs (its trigger was the earlier one)."""
+        return await self.variables(uow, patient, "recheck")
+
     async def variables(self, uow: UnitOfWork, patient: Patient, trigger: str) -> dict[str, Any]:
         """What the safety flows need: the trigger, crisis contacts and any safety plan."""
         entries = await uow.homework.list_for_patient(patient.id)

@@ -21,6 +21,7 @@ from bot.app import App
 from bot.care.effects import patient_target
 
 MESSENGER = "console"
+DELIVERY_POLL_SECONDS = 2.0
 _TAG = re.compile(r"<[^>]+>")
 
 ReadLine = Callable[[str], Awaitable[str | None]]
@@ -52,6 +53,7 @@ class ConsoleChat:
         self.files = files
         self.buttons: list[dict[str, Any]] = []
         self.patient_id: int | None = None
+        self._delivering = asyncio.Lock()  # the background printer and replies never overlap
 
     async def run(self, flow: str | None = None) -> None:
         """Start (or resume) and chat until /quit or the end of input."""
@@ -60,12 +62,23 @@ class ConsoleChat:
         if flow is not None and self.patient_id is not None:
             await self.app.commands.start(self.patient_id, flow)
         await self.deliver()
-        while (line := await self.read("> ")) is not None:
-            if line.strip() in ("/quit", "/exit"):
-                break
-            await self.handle(line.strip())
-            await self.deliver()
+        self.app.scheduler.start()  # timeouts and (in a pilot) releases arrive while you chat
+        printing = asyncio.create_task(self._deliver_meanwhile())
+        try:
+            while (line := await self.read("> ")) is not None:
+                if line.strip() in ("/quit", "/exit"):
+                    break
+                await self.handle(line.strip())
+                await self.deliver()
+        finally:
+            printing.cancel()
         self.out.write("Bye for now. Type `daybreak chat` to carry on later.\n")
+
+    async def _deliver_meanwhile(self) -> None:
+        """Show what the scheduler sends (a reminder, the next module) while waiting for input."""
+        while True:
+            await asyncio.sleep(DELIVERY_POLL_SECONDS)
+            await self.deliver()
 
     async def handle(self, line: str) -> None:
         """Turn one typed line into a command, a button press or an answer."""
@@ -94,7 +107,7 @@ class ConsoleChat:
         """Print every message waiting for this person, in order, and mark it sent."""
         if self.patient_id is None:
             return
-        async with self.app.uow() as uow:
+        async with self._delivering, self.app.uow() as uow:
             pending = await uow.outbox.pending_for_target(patient_target(self.patient_id))
             pending += await uow.outbox.pending_for_target(f"chat:{MESSENGER}")
             for message in pending:

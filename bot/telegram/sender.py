@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 BACKOFF_CAP = 300.0
 IDLE_POLL = 1.0  # seconds between outbox polls when nothing woke the sender
+PER_TARGET = 10  # a chat's consecutive due messages claimed together, sent one after another
+CHAT_CACHE = 100_000  # patients whose chat id is remembered (a private chat's id never changes)
 
 
 @dataclass
@@ -62,6 +64,7 @@ class Sender:
         self.wake = asyncio.Event()
         self.paid_broadcast = app.settings.telegram.paid_broadcast
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._chats: dict[int, int] = {}  # patient id -> Telegram chat id
         self.staff: StaffDelivery | None = None  # staff issue: set by the runner
 
     def notify(self) -> None:
@@ -75,8 +78,8 @@ class Sender:
             # Cleared before claiming, never after: a commit during the claim must wake us.
             self.wake.clear()
             claimed = await self._claim()
-            for message in claimed:
-                task = asyncio.create_task(self._deliver(message))
+            for run in _by_target(claimed):
+                task = asyncio.create_task(self._deliver_run(run))
                 self._in_flight.add(task)
                 task.add_done_callback(self._in_flight.discard)
             if not claimed:
@@ -87,7 +90,7 @@ class Sender:
         # Flush: each chat's next message became due as the one before it went out. The runner
         # bounds this; a row still claimed when it gives up is taken back on the next start.
         while claimed := await self._claim():
-            await asyncio.gather(*(self._deliver(message) for message in claimed))
+            await asyncio.gather(*(self._deliver_run(run) for run in _by_target(claimed)))
 
     async def release_leases(self) -> int:
         """Make messages claimed by a sender that died (kill -9) due again at once.
@@ -133,11 +136,23 @@ class Sender:
 
     async def _claim(self) -> list[OutgoingMessage]:
         async with self.app.uow() as uow:
-            claimed = await uow.outbox.claim_due(limit=self.batch)
+            claimed = await uow.outbox.claim_due(limit=self.batch, per_target=PER_TARGET)
             await uow.session.commit()  # leases only: no need to wake anyone
         return claimed
 
-    async def _deliver(self, message: OutgoingMessage) -> None:
+    async def _deliver_run(self, run: list[OutgoingMessage]) -> None:
+        """One target's claimed messages, in order; after a failure the rest are given back."""
+        for done, message in enumerate(run):
+            if not await self._deliver(message):
+                rest = [later.id for later in run[done + 1 :]]
+                if rest:
+                    async with self.app.uow() as uow:
+                        await uow.outbox.release(rest)
+                        await uow.session.commit()
+                return
+
+    async def _deliver(self, message: OutgoingMessage) -> bool:
+        """Send one message and record the outcome; False unless the next may follow at once."""
         try:
             if self.staff is not None and self.staff.handles(message):  # staff issue: topics
                 sent_id = await self.staff.deliver(message)
@@ -145,7 +160,7 @@ class Sender:
                 destination = await self._destination(message)
                 if destination is None:
                     await self._settle(message, "park", "no chat for this target")
-                    return
+                    return False
                 sent_id = await self._send(destination, message.payload)
         except TelegramRetryAfter as error:
             self.limits.pause(error.retry_after)
@@ -154,6 +169,7 @@ class Sender:
             await self._blocked(message)
         except TelegramBadRequest as error:
             await self._bad_request(message, error)
+            return True  # recorded as failed; the conversation goes on
         except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
             await self._retry(message, type(error).__name__, _backoff(message.attempts))
         except Exception:
@@ -161,12 +177,21 @@ class Sender:
             await self._retry(message, "unexpected error", _backoff(message.attempts))
         else:
             await self._settle(message, "sent", sent_id)
+            return True
+        return False
 
     async def _destination(self, message: OutgoingMessage) -> Destination | None:
         if message.target_kind == "patient" and message.patient_id is not None:
-            async with self.app.uow() as uow:
-                chat = await uow.identities.chat_id(message.patient_id, "telegram")
-            return Destination(int(chat)) if chat else None
+            chat_id = self._chats.get(message.patient_id)
+            if chat_id is None:
+                async with self.app.uow() as uow:
+                    chat = await uow.identities.chat_id(message.patient_id, "telegram")
+                if not chat:
+                    return None
+                if len(self._chats) >= CHAT_CACHE:
+                    self._chats.clear()
+                chat_id = self._chats[message.patient_id] = int(chat)
+            return Destination(chat_id)
         if message.target_kind == "chat" and message.payload.get("messenger") == "telegram":
             return Destination(int(message.payload["chat_id"]))
         if message.target_kind == "staff":
@@ -243,6 +268,14 @@ class Sender:
         async with self.app.uow() as uow:
             await uow.outbox.mark_failed(message.id, f"400 {error.message}", None)
             await uow.session.commit()
+
+
+def _by_target(claimed: list[OutgoingMessage]) -> list[list[OutgoingMessage]]:
+    """Claimed messages grouped per target, each group in delivery order, safety first."""
+    runs: dict[str, list[OutgoingMessage]] = {}
+    for message in claimed:  # claim_due returns (priority, seq) order
+        runs.setdefault(message.target_key, []).append(message)
+    return sorted(runs.values(), key=lambda run: (run[0].priority, run[0].id))
 
 
 def _backoff(attempts: int) -> float:
