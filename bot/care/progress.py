@@ -121,17 +121,7 @@ def chart_png(data: ProgressData) -> bytes:
         _draw_mood(mood_axis, data)
         _draw_scores(score_axis, data)
         for axis in (mood_axis, score_axis):
-            for moment, label in data.modules:
-                axis.axvline(moment, color="#5c6bc0", linestyle="--", linewidth=1)
-                axis.text(
-                    moment,
-                    axis.get_ylim()[1],
-                    label,
-                    ha="center",
-                    va="bottom",
-                    fontsize=11,
-                    color="#3949ab",
-                )
+            _mark_modules(axis, data.modules)
         score_axis.xaxis.set_major_formatter(dates.DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
         figure.autofmt_xdate()
         figure.tight_layout()
@@ -142,8 +132,17 @@ def chart_png(data: ProgressData) -> bytes:
         pyplot.close(figure)
 
 
+def _mark_modules(axis: Any, modules: list[tuple[datetime, str]]) -> None:
+    """A dashed line where each module was completed; labels alternate height when close."""
+    top = axis.get_ylim()[1]
+    for index, (moment, label) in enumerate(modules):
+        axis.axvline(moment, color="#5c6bc0", linestyle="--", linewidth=1)
+        height = top * (1.0 if index % 2 == 0 else 1.06)
+        axis.text(moment, height, label, ha="center", va="bottom", fontsize=10, color="#3949ab")
+
+
 def _draw_mood(axis: Any, data: ProgressData) -> None:
-    axis.set_title("Daily mood (0-10)", fontsize=15, pad=24)
+    axis.set_title("Daily mood (0-10)", fontsize=15, pad=34)
     axis.set_ylim(0, 10.5)
     if data.moods:
         when, mood = zip(*data.moods, strict=True)
@@ -153,7 +152,7 @@ def _draw_mood(axis: Any, data: ProgressData) -> None:
 
 
 def _draw_scores(axis: Any, data: ProgressData) -> None:
-    axis.set_title("PHQ-9 (mood) and GAD-7 (worry)", fontsize=15, pad=24)
+    axis.set_title("PHQ-9 (mood) and GAD-7 (worry)", fontsize=15, pad=34)
     for low, high, colour in PHQ9_BANDS:
         axis.axhspan(low, high, color=colour, zorder=0)
     for instrument, colour, label in (("phq9", "#c62828", "PHQ-9"), ("gad7", "#1565c0", "GAD-7")):
