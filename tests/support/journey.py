@@ -12,6 +12,7 @@ from typing import Any
 from bot.app import App
 from storage.repositories import OutgoingMessage
 
+SEVERE_PHQ9 = 20
 PHQ_LABELS = ("Not at all", "Several days", "More than half the days", "Nearly every day")
 _keys = itertools.count(1)
 
@@ -123,7 +124,7 @@ async def onboard(
     shown += await patient.type(name)
     shown += await patient.tap(language)
     shown += await answer_questionnaire(patient, phq9)
-    if phq9[8] > 0:
+    if phq9[8] > 0 or sum(phq9) >= SEVERE_PHQ9:  # both start the safety pathway
         shown += await through_safety_check(patient)
     shown += await answer_questionnaire(patient, gad7)
     return shown
