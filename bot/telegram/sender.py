@@ -42,7 +42,6 @@ MAX_ATTEMPTS = 12
 BACKOFF_CAP = 300.0
 IDLE_POLL = 1.0  # seconds between outbox polls when nothing woke the sender
 PER_TARGET = 10  # a chat's consecutive due messages claimed together, sent one after another
-CHAT_CACHE = 100_000  # patients whose chat id is remembered (a private chat's id never changes)
 
 
 @dataclass
@@ -64,7 +63,6 @@ class Sender:
         self.wake = asyncio.Event()
         self.paid_broadcast = app.settings.telegram.paid_broadcast
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._chats: dict[int, int] = {}  # patient id -> Telegram chat id
         self.staff: StaffDelivery | None = None  # staff issue: set by the runner
 
     def notify(self) -> None:
@@ -77,9 +75,9 @@ class Sender:
         while not stop.is_set():
             # Cleared before claiming, never after: a commit during the claim must wake us.
             self.wake.clear()
-            claimed = await self._claim()
+            claimed, chats = await self._claim()
             for run in _by_target(claimed):
-                task = asyncio.create_task(self._deliver_run(run))
+                task = asyncio.create_task(self._deliver_run(run, chats))
                 self._in_flight.add(task)
                 task.add_done_callback(self._in_flight.discard)
             if not claimed:
@@ -89,8 +87,9 @@ class Sender:
         await self.drain()
         # Flush: each chat's next message became due as the one before it went out. The runner
         # bounds this; a row still claimed when it gives up is taken back on the next start.
-        while claimed := await self._claim():
-            await asyncio.gather(*(self._deliver_run(run) for run in _by_target(claimed)))
+        while (batch := await self._claim())[0]:
+            claimed, chats = batch
+            await asyncio.gather(*(self._deliver_run(run, chats) for run in _by_target(claimed)))
 
     async def release_leases(self) -> int:
         """Make messages claimed by a sender that died (kill -9) due again at once.
@@ -134,16 +133,19 @@ class Sender:
         for task in pending:
             task.cancel()
 
-    async def _claim(self) -> list[OutgoingMessage]:
+    async def _claim(self) -> tuple[list[OutgoingMessage], dict[int, int]]:
+        """Lease due messages, and look up the chats of the patients they go to."""
         async with self.app.uow() as uow:
             claimed = await uow.outbox.claim_due(limit=self.batch, per_target=PER_TARGET)
+            patients = {m.patient_id for m in claimed if m.target_kind == "patient"}
+            chats = await uow.identities.chat_ids(p for p in patients if p is not None)
             await uow.session.commit()  # leases only: no need to wake anyone
-        return claimed
+        return claimed, {patient: int(chat) for patient, chat in chats.items()}
 
-    async def _deliver_run(self, run: list[OutgoingMessage]) -> None:
+    async def _deliver_run(self, run: list[OutgoingMessage], chats: dict[int, int]) -> None:
         """One target's claimed messages, in order; after a failure the rest are given back."""
         for done, message in enumerate(run):
-            if not await self._deliver(message):
+            if not await self._deliver(message, chats):
                 rest = [later.id for later in run[done + 1 :]]
                 if rest:
                     async with self.app.uow() as uow:
@@ -151,13 +153,13 @@ class Sender:
                         await uow.session.commit()
                 return
 
-    async def _deliver(self, message: OutgoingMessage) -> bool:
+    async def _deliver(self, message: OutgoingMessage, chats: dict[int, int]) -> bool:
         """Send one message and record the outcome; False unless the next may follow at once."""
         try:
             if self.staff is not None and self.staff.handles(message):  # staff issue: topics
                 sent_id = await self.staff.deliver(message)
             else:
-                destination = await self._destination(message)
+                destination = await self._destination(message, chats)
                 if destination is None:
                     await self._settle(message, "park", "no chat for this target")
                     return False
@@ -180,18 +182,15 @@ class Sender:
             return True
         return False
 
-    async def _destination(self, message: OutgoingMessage) -> Destination | None:
+    async def _destination(
+        self, message: OutgoingMessage, chats: dict[int, int]
+    ) -> Destination | None:
         if message.target_kind == "patient" and message.patient_id is not None:
-            chat_id = self._chats.get(message.patient_id)
-            if chat_id is None:
-                async with self.app.uow() as uow:
-                    chat = await uow.identities.chat_id(message.patient_id, "telegram")
-                if not chat:
-                    return None
-                if len(self._chats) >= CHAT_CACHE:
-                    self._chats.clear()
-                chat_id = self._chats[message.patient_id] = int(chat)
-            return Destination(chat_id)
+            if message.patient_id in chats:  # looked up with the claim
+                return Destination(chats[message.patient_id])
+            async with self.app.uow() as uow:
+                chat = await uow.identities.chat_id(message.patient_id, "telegram")
+            return Destination(int(chat)) if chat else None
         if message.target_kind == "chat" and message.payload.get("messenger") == "telegram":
             return Destination(int(message.payload["chat_id"]))
         if message.target_kind == "staff":

@@ -111,9 +111,14 @@ class OutboxRepository(EncryptedRepository):
         return int((await self.session.execute(stmt)).scalar_one())
 
     async def claim_due(
-        self, limit: int = 50, lease: timedelta = DEFAULT_LEASE
+        self, limit: int = 50, lease: timedelta = DEFAULT_LEASE, per_target: int = 1
     ) -> list[OutgoingMessage]:
-        """Lease the next deliverable messages: at most one per target, safety first."""
+        """Lease the next deliverable messages, safety first; in (priority, seq) order per target.
+
+        Each target's first pending message is taken when it is due, followed by up to
+        `per_target - 1` of the target's next pending messages while each is due too (the
+        sender delivers them one after another). `limit` bounds how many targets are served.
+        """
         now = self.clock()
         earlier = aliased(OutboxMessage)
         # Per target, messages go in (priority, seq) order: a message waits while any
@@ -129,25 +134,69 @@ class OutboxRepository(EncryptedRepository):
             ),
         )
         candidates = (
-            sa.select(OutboxMessage.id)
+            sa.select(OutboxMessage.id, OutboxMessage.target_key)
             .where(OutboxMessage.status == "pending", OutboxMessage.next_try_at <= now, ~blocked)
             .order_by(OutboxMessage.priority, OutboxMessage.id)
             .limit(limit)
         )
         if self.dialect_name == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
-        # The lease (next_try_at in the future) hides the row from other senders; if this
-        # sender dies, the row becomes due again and is retried.
+        heads = (await self.session.execute(candidates)).all()
+        ids = [row.id for row in heads]
+        if per_target > 1 and heads:
+            ids += await self._followers({row.target_key: row.id for row in heads}, per_target, now)
+        if not ids:
+            return []
+        # The lease (next_try_at in the future) hides the rows from other senders; if this
+        # sender dies, they become due again and are retried.
         stmt = (
             sa.update(OutboxMessage)
-            .where(OutboxMessage.id.in_(candidates), OutboxMessage.status == "pending")
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
             .values(next_try_at=now + lease, attempts=OutboxMessage.attempts + 1)
             .returning(*OutboxMessage.__table__.c)
             .execution_options(synchronize_session=False)
         )
         rows = (await self.session.execute(stmt)).mappings().all()
         messages = [self._message(row) for row in rows]
-        return sorted(messages, key=lambda m: (m.priority, m.id))
+        return sorted(messages, key=lambda m: (m.priority, m.seq, m.id))
+
+    async def _followers(self, heads: dict[str, int], per_target: int, now: datetime) -> list[int]:
+        """The ids after each target's head, in order, while each is due (not deferred)."""
+        stmt = (
+            sa.select(OutboxMessage.id, OutboxMessage.target_key, OutboxMessage.next_try_at)
+            .where(OutboxMessage.target_key.in_(heads), OutboxMessage.status == "pending")
+            .order_by(OutboxMessage.target_key, OutboxMessage.priority, OutboxMessage.seq)
+        )
+        if self.dialect_name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        taken: dict[str, int] = {}
+        stopped: set[str] = set()
+        found: list[int] = []
+        for row in (await self.session.execute(stmt)).all():
+            key = row.target_key
+            if key in stopped:
+                continue
+            if key not in taken:  # the head comes first in the target's order
+                if row.id != heads[key]:
+                    stopped.add(key)
+                    continue
+                taken[key] = 1
+                continue
+            if taken[key] >= per_target or row.next_try_at > now:
+                stopped.add(key)  # a deferred or leased message keeps everything after it
+                continue
+            taken[key] += 1
+            found.append(row.id)
+        return found
+
+    async def release(self, message_ids: list[int]) -> None:
+        """Give back claimed messages that were not tried (due at once, as never claimed)."""
+        if message_ids:
+            await self._set(
+                sa.and_(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "pending"),
+                next_try_at=self.clock(),
+                attempts=OutboxMessage.attempts - 1,
+            )
 
     def _message(self, row: Any) -> OutgoingMessage:
         return OutgoingMessage(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,3 +221,25 @@ class IdentityRepository(EncryptedRepository):
         """Return the chat to send a patient's messages to."""
         identities = await self.for_patient(patient_id, messenger)
         return identities[0].chat_id if identities else None
+
+    async def chat_ids(
+        self, patient_ids: Iterable[int], messenger: str = "telegram"
+    ) -> dict[int, str]:
+        """The chat of each of these patients that has one (as `chat_id`, in one query)."""
+        wanted = set(patient_ids)
+        if not wanted:
+            return {}
+        stmt = (
+            sa.select(MessengerIdentity.patient_id, MessengerIdentity.chat_id_enc)
+            .where(MessengerIdentity.patient_id.in_(wanted))
+            .where(MessengerIdentity.messenger == messenger)
+            .order_by(MessengerIdentity.id.desc())  # the first identity wins, as in chat_id
+        )
+        found: dict[int, str] = {}
+        for patient_id, sealed in (await self.session.execute(stmt)).all():
+            chat = self.open(sealed, CHAT_ID)
+            if chat:
+                found[patient_id] = chat
+            else:
+                found.pop(patient_id, None)
+        return found
