@@ -34,6 +34,8 @@ class OutboxMessage(Base):
     __table_args__ = (
         sa.UniqueConstraint("target_key", "seq"),
         sa.Index("ix_outbox_status_next_try_at", "status", "next_try_at"),
+        # The sender's claim: is an earlier message for this target still pending?
+        sa.Index("ix_outbox_target_order", "target_key", "status", "priority", "seq"),
         sa.Index("ix_outbox_patient_id", "patient_id"),
         sa.CheckConstraint("status IN ('pending', 'sent', 'failed', 'parked')", name="status"),
         sa.CheckConstraint("target_kind IN ('patient', 'staff', 'chat')", name="target_kind"),
