@@ -97,6 +97,7 @@ class Commands:
     def hooks(self) -> dict[str, FinishHook]:
         """What happens when each command flow ends."""
         return {
+            "tools": self._tools,
             "pause": self._paused,
             "resume": self._resumed,
             "stop": self._stopped,
