@@ -18,7 +18,6 @@ import sqlalchemy as sa
 
 from bot.care.pausing import hold_item
 from bot.care.programme import Drop, Fired, Outcome, Wait
-from scheduler.claims import claim_one
 from scheduler.clock import Clock
 from scheduler.planner import after_quiet_hours
 from storage.models import Patient, ScheduledItem
@@ -79,9 +78,10 @@ class Sweeper:
         """Claim, act on and mark one due item in one transaction; its outcome ([] if none due)."""
         now = self.clock.now()
         async with self.uow() as work:
-            item = await claim_one(work, now)
-            if item is None:
+            claimed = await work.scheduled.claim_due(limit=1, now=now)
+            if not claimed:
                 return []
+            item = claimed[0]
             try:
                 outcome = await self._settle(work, item, now)
             except Exception as error:  # one bad item must not stop the sweep

@@ -59,24 +59,28 @@ class ScheduledItemRepository(Repository):
     async def claim_due(self, limit: int = 100, now: datetime | None = None) -> list[DueItem]:
         """Claim pending items due by now, oldest first; no two callers get the same item."""
         now = now or self.clock()
-        candidates = (
+        # Two statements, not UPDATE ... WHERE id IN (SELECT ... LIMIT n): with that form SQLite
+        # walks every pending row, and PostgreSQL can return more rows than the LIMIT.
+        pick = (
             sa.select(ScheduledItem.id)
             .where(ScheduledItem.status == "pending", ScheduledItem.due_at <= now)
             .order_by(ScheduledItem.due_at, ScheduledItem.id)
             .limit(limit)
         )
         if self.dialect_name == "postgresql":
-            # Several workers sweep at once: each skips rows another is claiming.
-            candidates = candidates.with_for_update(skip_locked=True)
-        # On SQLite the single UPDATE takes the write lock, so the claim is atomic as is.
-        stmt = (
+            pick = pick.with_for_update(skip_locked=True)  # other workers skip rows we hold
+        ids = list((await self.session.scalars(pick)).all())
+        if not ids:
+            return []
+        # Guarded by status: on SQLite another writer may have claimed a row since the SELECT.
+        claim = (
             sa.update(ScheduledItem)
-            .where(ScheduledItem.id.in_(candidates), ScheduledItem.status == "pending")
+            .where(ScheduledItem.id.in_(ids), ScheduledItem.status == "pending")
             .values(status="claimed", claimed_at=now, attempts=ScheduledItem.attempts + 1)
             .returning(*ScheduledItem.__table__.c)
             .execution_options(synchronize_session=False)
         )
-        rows = (await self.session.execute(stmt)).mappings().all()
+        rows = (await self.session.execute(claim)).mappings().all()
         items = [
             DueItem(r["id"], r["key"], r["kind"], r["patient_id"], r["due_at"], r["payload"],
                     r["attempts"])
