@@ -29,7 +29,8 @@ To get a token:
   3. Give it to Daybreak, e.g.  export DAYBREAK_TELEGRAM__TOKEN=123456789:AA...
      (or put it under [telegram] token = "..." in config.toml), and run this again.
 
-Meanwhile you can talk to the programme right here:  daybreak chat
+Meanwhile you can talk to the programme right here:  ./scripts/run chat
+(or .venv/bin/daybreak chat)
 """
 
 
