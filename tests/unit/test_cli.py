@@ -1,0 +1,44 @@
+"""`daybreak run`: without a token it explains and offers the chat; bad config is one line."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+
+
+@pytest.fixture(autouse=True)
+def no_outside_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No config file or DAYBREAK_* variable from the machine leaks into these tests."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DAYBREAK_CONFIG", raising=False)
+    monkeypatch.delenv("DAYBREAK_TELEGRAM__TOKEN", raising=False)
+
+
+def test_run_without_a_token_says_how_to_get_one_and_offers_the_chat() -> None:
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 0
+    assert "@BotFather" in result.output
+    assert "DAYBREAK_TELEGRAM__TOKEN" in result.output
+    assert "./scripts/run chat" in result.output
+
+
+def test_a_bad_value_stops_with_one_line_naming_key_and_source(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DAYBREAK_PROGRAMME__RELEASE_INTERVAL", "7 weeks")
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line]
+    assert len(lines) == 1
+    assert "programme.release_interval" in lines[0]
+    assert "DAYBREAK_PROGRAMME__RELEASE_INTERVAL" in lines[0]
+
+
+def test_a_token_is_never_printed_when_it_is_malformed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAYBREAK_TELEGRAM__TOKEN", "not-a-token-s3cr3t")
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 2
+    assert "telegram.token" in result.output
+    assert "s3cr3t" not in result.output
