@@ -7,7 +7,6 @@ update is fed straight to the dispatcher, so a test runs in seconds and can move
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -15,21 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiogram import Bot, Dispatcher
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:  # `tests.fakebot` lives beside the suites
-    sys.path.insert(0, str(ROOT))
-
-from aiogram import Bot, Dispatcher  # noqa: E402
-
-from bot.app import App, build_app  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.telegram.limits import Limits  # noqa: E402
-from bot.telegram.runner import make_bot, make_dispatcher  # noqa: E402
-from bot.telegram.sender import Sender  # noqa: E402
-from bot.telegram.staff_wiring import attach_staff  # noqa: E402
-from storage.crypto import generate_key  # noqa: E402
-from tests.fakebot import FakeBotApi  # noqa: E402
+from bot.app import App, build_app
+from bot.config import Settings
+from bot.telegram.limits import Limits
+from bot.telegram.runner import make_bot, make_dispatcher
+from bot.telegram.sender import Sender
+from bot.telegram.staff_wiring import attach_staff
+from storage.crypto import generate_key
+from tests.fakebot import FakeBotApi
 
 STAFF_CHAT = -1001234567890
 HELPER = 501  # an administrator of the staff chat

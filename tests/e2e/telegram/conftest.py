@@ -19,12 +19,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from tests.fakebot import FakeBotApi, Limits
+
 ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:  # `tests.fakebot` lives beside the suites, not in a package
-    sys.path.insert(0, str(ROOT))
-
-from tests.fakebot import FakeBotApi, Limits  # noqa: E402
-
 WAIT = 15.0  # the longest any single expectation may take
 TICK = 0.02
 

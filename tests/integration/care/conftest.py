@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:  # `tests.support` lives beside the suites, not in a package
-    sys.path.insert(0, str(ROOT))
-
-from bot.app import App  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from scheduler.clock import FrozenClock  # noqa: E402
-from tests.support.databases import (  # noqa: E402
+from bot.app import App
+from bot.config import Settings
+from scheduler.clock import FrozenClock
+from tests.support.databases import (
     app_settings,
-    database_url,
-    require_postgres,
     running_app,
 )
-from tests.support.journey import Patient  # noqa: E402
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database on each backend (PostgreSQL: a private schema, dropped afterwards)."""
-    if request.param == "postgres":
-        await require_postgres()
-    async with database_url(request.param, tmp_path) as url:
-        yield url
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    """Monday 5 January 2026, 09:00 UTC, until a test moves it."""
-    return FrozenClock()
+from tests.support.journey import Patient
 
 
 @pytest.fixture

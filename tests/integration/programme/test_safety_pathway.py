@@ -4,39 +4,12 @@ does not close it: a re-check comes later the same day, even at night or when pa
 
 from __future__ import annotations
 
-import sys
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:  # `tests.support` lives beside the suites, not in a package
-    sys.path.insert(0, str(ROOT))
-
-from bot.app import App  # noqa: E402
-from scheduler.clock import FrozenClock  # noqa: E402
-from tests.integration.scheduler.helpers import fast_forward  # noqa: E402
-from tests.support.databases import (  # noqa: E402
-    app_settings,
-    database_url,
-    require_postgres,
-    running_app,
-)
-from tests.support.journey import Patient, answer_questionnaire, onboard, texts  # noqa: E402
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[App]:
-    """The real app with the shipped programme, on each backend."""
-    if request.param == "postgres":
-        await require_postgres()
-    async with (
-        database_url(request.param, tmp_path) as url,
-        running_app(app_settings(url, triage="unguided"), FrozenClock()) as built,
-    ):
-        yield built
+from bot.app import App
+from scheduler.clock import FrozenClock
+from tests.integration.scheduler.helpers import fast_forward
+from tests.support.journey import Patient, answer_questionnaire, onboard, texts
 
 
 async def in_module_1(app: App, patient: Patient) -> None:

@@ -6,29 +6,15 @@ from __future__ import annotations
 
 import base64
 import re
-import sys
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:  # `tests.support` lives beside the suites, not in a package
-    sys.path.insert(0, str(ROOT))
-
-from bot.app import App  # noqa: E402
-from bot.care.outcomes import Result, outcomes  # noqa: E402
-from scheduler.clock import FrozenClock  # noqa: E402
-from tests.integration.scheduler.helpers import fast_forward  # noqa: E402
-from tests.support.databases import (  # noqa: E402
-    app_settings,
-    database_url,
-    require_postgres,
-    running_app,
-)
-from tests.support.journey import PHQ_LABELS, Patient, onboard  # noqa: E402
+from bot.app import App
+from bot.care.outcomes import Result, outcomes
+from scheduler.clock import FrozenClock
+from tests.integration.scheduler.helpers import fast_forward
+from tests.support.journey import PHQ_LABELS, Patient, onboard
 
 ITEM = re.compile(r"^\((\d+)/(\d+)\)")
 RANGE = re.compile(r"from (\d+) to (\d+)")
@@ -110,18 +96,6 @@ class InCharacter:
             found = RANGE.search(str(question["html"]))
             return str((int(found.group(1)) + int(found.group(2))) // 2) if found else "5"
         return WORDS
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[App]:
-    """The real app with the shipped programme, on each backend."""
-    if request.param == "postgres":
-        await require_postgres()
-    async with (
-        database_url(request.param, tmp_path) as url,
-        running_app(app_settings(url), FrozenClock()) as built,
-    ):
-        yield built
 
 
 async def test_a_person_goes_through_the_whole_programme(app: App, tmp_path: Path) -> None:

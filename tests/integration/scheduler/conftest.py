@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -10,17 +9,11 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:  # `tests.support` lives beside the suites, not in a package
-    sys.path.insert(0, str(ROOT))
-
-from bot.app import App  # noqa: E402
-from flows.library import FlowLibrary, load_programme  # noqa: E402
-from scheduler.clock import FrozenClock  # noqa: E402
-from tests.support.databases import (  # noqa: E402
+from bot.app import App
+from flows.library import FlowLibrary, load_programme
+from scheduler.clock import FrozenClock
+from tests.support.databases import (
     app_settings,
-    database_url,
-    require_postgres,
     running_app,
 )
 
@@ -32,21 +25,6 @@ def fixture_library() -> FlowLibrary:
     library, problems = load_programme([FIXTURE_PROGRAMME])
     assert not [p for p in problems if p.severity == "error"], problems
     return library
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database on each backend (PostgreSQL: a private schema, dropped afterwards)."""
-    if request.param == "postgres":
-        await require_postgres()
-    async with database_url(request.param, tmp_path) as url:
-        yield url
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    """Monday 5 January 2026, 09:00 UTC (09:00 in London), until a test moves it."""
-    return FrozenClock()
 
 
 AppMaker = Callable[..., AbstractAsyncContextManager[App]]

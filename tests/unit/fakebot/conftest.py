@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from fakebot_support import PATIENT, STAFF_CHAT
 
-ROOT = Path(__file__).resolve().parents[3]
-if (
-    str(ROOT) not in sys.path
-):  # `tests.fakebot` lives beside the suites, not in an installed package
-    sys.path.insert(0, str(ROOT))
-
-from aiogram import Bot  # noqa: E402
-from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
-from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
-
-from tests.fakebot import FakeBotApi  # noqa: E402
-
-PATIENT = 1001
-STAFF_CHAT = -1001234567890
+from tests.fakebot import FakeBotApi
 
 
 @pytest.fixture

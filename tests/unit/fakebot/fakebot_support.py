@@ -8,6 +8,9 @@ import aiohttp
 
 from tests.fakebot import FakeBotApi
 
+PATIENT = 1001
+STAFF_CHAT = -1001234567890
+
 
 async def call(
     http: aiohttp.ClientSession, fake: FakeBotApi, method: str, **params: Any

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiogram import Bot
 from aiogram.types import BotCommand, FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup
-from conftest import PATIENT, STAFF_CHAT
+from fakebot_support import PATIENT, STAFF_CHAT
 
 from tests.fakebot import FakeBotApi, load_spec
 

@@ -11,8 +11,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from conftest import PATIENT
-from fakebot_support import call
+from fakebot_support import PATIENT, call
 
 from tests.fakebot import FakeBotApi
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import aiohttp
-from conftest import PATIENT, STAFF_CHAT
-from fakebot_support import call
+from fakebot_support import PATIENT, STAFF_CHAT, call
 
 from tests.fakebot import FakeBotApi, Limits
 from tests.fakebot.limits import RateLimiter

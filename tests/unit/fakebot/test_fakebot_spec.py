@@ -6,8 +6,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import PATIENT
-from fakebot_support import call, call_form, keyboard
+from fakebot_support import PATIENT, call, call_form, keyboard
 
 from tests.fakebot import FakeBotApi
 from tests.fakebot.entities import EntityError, parse_html

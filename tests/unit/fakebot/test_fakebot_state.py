@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from conftest import PATIENT, STAFF_CHAT
-from fakebot_support import call, keyboard
+from fakebot_support import PATIENT, STAFF_CHAT, call, keyboard
 
 from tests.fakebot import FakeBotApi
 

@@ -10,8 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import PATIENT
-from fakebot_support import call
+from fakebot_support import PATIENT, call
 
 from tests.fakebot import FakeBotApi
 
