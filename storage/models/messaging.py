@@ -79,7 +79,7 @@ class ScheduledItem(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (
-        sa.Index("ix_scheduled_items_status_due_at", "status", "due_at"),
+        sa.Index("ix_scheduled_items_claim_order", "status", "due_at", "id"),
         sa.CheckConstraint(
             "status IN ('pending', 'claimed', 'done', 'dropped', 'cancelled')", name="status"
         ),
