@@ -45,7 +45,10 @@ def renamed(text: str, names: dict[str, str]) -> str:
 
 def generate(folder: Path, count: int) -> int:
     """Write `count` flow files into `folder` (plus programme.yaml and media); return the count."""
-    shutil.copy(PROGRAMME / "programme.yaml", folder / "programme.yaml")
+    # The languages and onboarding of the real programme; its modules are not among the copies.
+    (folder / "programme.yaml").write_text(
+        "default_language: en\nlanguages: [en, zh]\nonboarding: onboarding\n", encoding="utf-8"
+    )
     shutil.copytree(PROGRAMME / "media", folder / "media")
     sources = {
         name: (PROGRAMME / f"{name}.yaml").read_text(encoding="utf-8") for name in STANDALONE
