@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,14 +16,7 @@ from storage.crypto import FieldCipher, generate_key
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_engine
 from storage.uow import UnitOfWork, UnitOfWorkFactory
-
-DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-_pg_unreachable: list[str] = []  # memo: probe the server once per session
-
-
-def pg_url() -> str:
-    """Return the PostgreSQL URL for tests."""
-    return os.environ.get("DAYBREAK_TEST_POSTGRES_URL", DEFAULT_PG_URL)
+from tests.support.databases import pg_url, require_postgres
 
 
 class FrozenClock:
@@ -52,24 +44,6 @@ class Database:
     path: Path | None = None
 
 
-async def _require_postgres() -> None:
-    if not _pg_unreachable:
-        probe = create_engine(pg_url(), connect_args={"timeout": 3})
-        try:
-            async with probe.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            _pg_unreachable.append("")
-        except Exception as exc:  # any failure to connect means "not available here"
-            _pg_unreachable.append(f"PostgreSQL unreachable at {pg_url()}: {exc!r}"[:300])
-        finally:
-            await probe.dispose()
-    reason = _pg_unreachable[0]
-    if reason:
-        if os.environ.get("DAYBREAK_REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason + " (DAYBREAK_REQUIRE_POSTGRES=1)")
-        pytest.skip(reason)
-
-
 @pytest.fixture(
     params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
 )
@@ -85,7 +59,7 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         finally:
             await engine.dispose()
         return
-    await _require_postgres()
+    await require_postgres()
     # A schema per test keeps tests independent and lets us drop everything afterwards.
     schema = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(pg_url())
