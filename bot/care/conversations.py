@@ -91,19 +91,6 @@ class Conversations:
             await uow.commit()
         return not any(isinstance(effect, Stale) for effect in result.effects)
 
-    async def timeout(self, run_id: int, token: str, key: str | None = None) -> None:
-        """A scheduled timeout came due (called by the scheduler)."""
-        async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
-                return
-            run = await uow.runs.get(run_id)
-            if run is None or run.status != "active":
-                return
-            patient = await self._patient(uow, run.patient_id)
-            event = TimeoutFired(token=token, at=self.clock.now())
-            await self.advance(uow, patient, run, event, priority=PRIORITY_BULK)
-            await uow.commit()
-
     async def edited(self, patient_id: int, key: str | None, text: str) -> bool:
         """An edited message: the new text answers the open question if it fits, else noted."""
         async with self.uow() as uow:

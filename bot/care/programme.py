@@ -234,7 +234,7 @@ class Programme:
         if run is None or run.status != "active":
             return Fired("run no longer active")
         event = TimeoutFired(token=token, at=self.now())
-        # Conversations.timeout opens its own transaction; the sweep needs it inside its own.
+        # Stepped in the sweep's own transaction, so the item and the run change together.
         await self.conversations.advance(uow, patient, run, event, priority=PRIORITY_BULK)
         return Fired("timeout stepped")
 
