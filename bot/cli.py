@@ -13,6 +13,7 @@ import click
 
 from bot.app import App, StartupError, build_app
 from bot.cli_flows import flows_group
+from bot.cli_schedule import schedule_group
 from bot.cli_staff import staff_group
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
@@ -74,6 +75,7 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 
 main.add_command(flows_group)
 main.add_command(staff_group)
+main.add_command(schedule_group)
 
 
 @main.command()

@@ -48,6 +48,9 @@ FLUSH_SECONDS = 10.0
 COMMANDS = {
     "en": {
         "menu": "What you can do",
+        "tools": "Mood diary, thought record and more",
+        "progress": "Your progress chart",
+        "helper": "Message your helper",
         "help": "Help, and where to get urgent support",
         "settings": "Name, time zone, time, language",
         "pause": "Take a break",
@@ -58,6 +61,9 @@ COMMANDS = {
     },
     "zh": {
         "menu": "可以做什么",
+        "tools": "心情日记、想法记录等工具",
+        "progress": "你的进展图",
+        "helper": "给你的助手留言",
         "help": "帮助与紧急求助方式",
         "settings": "称呼、时区、时间、语言",
         "pause": "暂停一下",

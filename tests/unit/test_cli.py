@@ -42,3 +42,19 @@ def test_a_token_is_never_printed_when_it_is_malformed(monkeypatch: pytest.Monke
     assert result.exit_code == 2
     assert "telegram.token" in result.output
     assert "s3cr3t" not in result.output
+
+
+def test_every_documented_command_is_there() -> None:
+    listed = CliRunner().invoke(main, ["--help"]).output
+    for command in ("run", "chat", "flows", "db", "keys", "schedule", "staff"):
+        assert f"  {command} " in listed
+
+
+def test_schedule_show_on_an_empty_database(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DAYBREAK_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("DAYBREAK_SECURITY__KEY_FILE", str(tmp_path / "key"))
+    result = CliRunner().invoke(main, ["schedule", "show"])
+    assert result.exit_code == 0, result.output
+    assert "nothing" in result.output
