@@ -126,7 +126,8 @@ class Sender:
     async def _sleep(self, stop: asyncio.Event) -> None:
         waiters = {asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())}
         if self._in_flight:
-            waiters.add(asyncio.create_task(asyncio.wait(self._in_flight)))  # type: ignore[arg-type]
+            # A copy: the set empties as deliveries finish, and asyncio.wait refuses an empty one.
+            waiters.add(asyncio.create_task(asyncio.wait(set(self._in_flight))))  # type: ignore[arg-type]
         _done, pending = await asyncio.wait(
             waiters, timeout=IDLE_POLL, return_when=asyncio.FIRST_COMPLETED
         )
