@@ -2,69 +2,68 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.care.programme import Drop, Outcome, Programme
 from scheduler.sweep import Handler
 from storage.models import Patient
 from storage.repositories.scheduled import DueItem
 from storage.uow import UnitOfWork
 
+PatientHandler = Callable[[UnitOfWork, DueItem, Patient], Awaitable[Outcome]]
+
+
+def _for_patient(handler: PatientHandler) -> Handler:
+    """Every kind here belongs to a patient: an item without one is dropped, not fired."""
+
+    async def guarded(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
+        if patient is None:
+            return Drop("no patient")
+        return await handler(work, item, patient)
+
+    return guarded
+
 
 def care_handlers(programme: Programme) -> dict[str, Handler]:
     """The handler for every kind the programme and the care layer schedule."""
 
-    async def module_release(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
-        if patient is None:
-            return Drop("no patient")
-        return await programme.release_module(
-            work, patient, int(item.payload["module"]), attempt=item.attempts
-        )
+    async def module_release(work: UnitOfWork, item: DueItem, patient: Patient) -> Outcome:
+        module = int(item.payload["module"])
+        return await programme.release_module(work, patient, module, attempt=item.attempts)
 
-    async def reminder(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
-        if patient is None:
-            return Drop("no patient")
-        return await programme.remind(
-            work, patient, int(item.payload["module"]), int(item.payload["n"])
-        )
+    async def reminder(work: UnitOfWork, item: DueItem, patient: Patient) -> Outcome:
+        payload = item.payload
+        return await programme.remind(work, patient, int(payload["module"]), int(payload["n"]))
 
-    async def measure(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
-        if patient is None:
-            return Drop("no patient")
+    async def measure(work: UnitOfWork, item: DueItem, patient: Patient) -> Outcome:
         payload = item.payload
         return await programme.run_measure(
             work, patient, str(payload["instrument"]), str(payload["timepoint"])
         )
 
-    async def checkin(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
-        if patient is None:
-            return Drop("no patient")
+    async def checkin(work: UnitOfWork, item: DueItem, patient: Patient) -> Outcome:
         return await programme.checkin(work, patient)
 
-    async def homework(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
-        if patient is None:
-            return Drop("no patient")
+    async def homework(work: UnitOfWork, item: DueItem, patient: Patient) -> Outcome:
         payload = item.payload
         entry = payload.get("entry_id")
         return await programme.remind_homework(
             work, patient, str(payload["exercise"]), int(entry) if entry is not None else None
         )
 
-    async def timeout(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
-        if patient is None:
-            return Drop("no patient")
+    async def timeout(work: UnitOfWork, item: DueItem, patient: Patient) -> Outcome:
         payload = item.payload
         return await programme.fire_timeout(
             work, patient, int(payload["run_id"]), str(payload["token"])
         )
 
-    async def start_flow(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
-        if patient is None:
-            return Drop("no patient")
+    async def start_flow(work: UnitOfWork, item: DueItem, patient: Patient) -> Outcome:
         payload = item.payload
         return await programme.start_later(
             work, patient, str(payload["flow"]), str(payload.get("kind", "scheduled"))
         )
 
-    return {
+    handlers: dict[str, PatientHandler] = {
         "start_flow": start_flow,
         "module_release": module_release,
         "reminder": reminder,
@@ -73,3 +72,4 @@ def care_handlers(programme: Programme) -> dict[str, Handler]:
         "homework_reminder": homework,
         "flow_timeout": timeout,
     }
+    return {kind: _for_patient(handler) for kind, handler in handlers.items()}
