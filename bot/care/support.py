@@ -154,11 +154,10 @@ class Support:
         await uow.variables.set_many(patient.id, {V_RELAY_UNTIL: until, V_TOLD: False})
         await send(uow, patient, outgoing.text_payload(words("open", patient.language)))
 
-    async def relaying(self, patient_id: int) -> bool:
+    async def relaying(self, uow: UnitOfWork, patient_id: int) -> bool:
         """True while the patient's messages go to their helper."""
-        async with self.conversations.uow() as uow:
-            until = await uow.variables.get(patient_id, V_RELAY_UNTIL)
-            return isinstance(until, int | float) and until > epoch(uow.clock())
+        until = await uow.variables.get(patient_id, V_RELAY_UNTIL)
+        return isinstance(until, int | float) and until > epoch(uow.clock())
 
     async def stop(self, patient_id: int) -> None:
         """The patient moved on (a command): their next words answer the programme again."""

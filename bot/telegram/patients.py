@@ -14,8 +14,8 @@ from aiogram.types import CallbackQuery, Message, Update
 from bot.app import App
 from bot.care import phrases
 from bot.care.commands import COMMAND_FLOWS, SERVICE_COMMANDS
+from bot.telegram.caller import MESSENGER, Caller
 
-MESSENGER = "telegram"
 PATIENT_COMMANDS = (*COMMAND_FLOWS, *SERVICE_COMMANDS)
 
 
@@ -31,10 +31,9 @@ def patient_router(app: App) -> Router:
     router.edited_message.filter(F.chat.type == ChatType.PRIVATE)
     router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
 
-    async def patient_id(message: Message, update: Update) -> int | None:
+    async def patient_id(message: Message, update: Update, caller: Caller) -> int | None:
         """The sender's patient id; someone new is enrolled as if they had sent /start."""
-        assert message.from_user is not None
-        found = await app.enrolment.find(MESSENGER, message.from_user.id)
+        found = await caller.patient_id()
         if found is not None:
             return found
         await start(message, update, None)
@@ -53,32 +52,32 @@ def patient_router(app: App) -> Router:
         )
 
     @router.message(Command(*PATIENT_COMMANDS))
-    async def command(message: Message, update: Update, command: CommandObject) -> None:
-        if (pid := await patient_id(message, update)) is not None:
+    async def command(
+        message: Message, update: Update, command: CommandObject, caller: Caller
+    ) -> None:
+        if (pid := await patient_id(message, update, caller)) is not None:
             await app.commands.run(pid, command.command, event_key(update))
 
     @router.message(F.text)
-    async def text(message: Message, update: Update) -> None:
-        if (pid := await patient_id(message, update)) is not None:
+    async def text(message: Message, update: Update, caller: Caller) -> None:
+        if (pid := await patient_id(message, update, caller)) is not None:
             await app.conversations.text(pid, event_key(update), message.text or "")
 
     @router.message()
-    async def anything_else(message: Message, update: Update) -> None:
+    async def anything_else(message: Message, update: Update, caller: Caller) -> None:
         """Stickers, photos, voice notes, locations...: a kind word, and the question again."""
-        if (pid := await patient_id(message, update)) is not None:
+        if (pid := await patient_id(message, update, caller)) is not None:
             await app.conversations.unsupported(pid, event_key(update))
 
     @router.edited_message(F.text)
-    async def edited(message: Message, update: Update) -> None:
-        assert message.from_user is not None
-        pid = await app.enrolment.find(MESSENGER, message.from_user.id)
-        if pid is not None:
+    async def edited(message: Message, update: Update, caller: Caller) -> None:
+        if (pid := await caller.patient_id()) is not None:
             await app.conversations.edited(pid, event_key(update), message.text or "")
 
     @router.callback_query()
-    async def pressed(query: CallbackQuery, update: Update) -> None:
+    async def pressed(query: CallbackQuery, update: Update, caller: Caller) -> None:
         """Every callback query is answered; a stale or forged one changes nothing."""
-        pid = await app.enrolment.find(MESSENGER, query.from_user.id)
+        pid = await caller.patient_id()
         current = pid is not None and await app.conversations.press(
             pid, event_key(update), query.data or ""
         )

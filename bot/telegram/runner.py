@@ -32,6 +32,7 @@ from aiohttp import web
 
 from bot.app import App, StartupError, build_app
 from bot.config import Settings
+from bot.telegram.caller import IdentifyCaller
 from bot.telegram.groups import group_router
 from bot.telegram.limits import Limits
 from bot.telegram.ordering import ChatOrder, expose_update
@@ -104,6 +105,7 @@ def make_dispatcher(app: App) -> tuple[Dispatcher, ChatOrder]:
     dispatcher = Dispatcher()
     order = ChatOrder()
     dispatcher.update.outer_middleware(order)
+    dispatcher.update.outer_middleware(IdentifyCaller(app))
     expose_update(dispatcher)
     dispatcher.include_routers(*staff_routers_for(app), patient_router(app), group_router(app))
     return dispatcher, order

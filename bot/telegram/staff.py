@@ -16,7 +16,8 @@ from aiogram.types import CallbackQuery, Message, Update
 from bot.app import App
 from bot.care.support import Support
 from bot.care.support_staff import STAFF_COMMANDS, TOPIC_COMMANDS, StaffActions
-from bot.telegram.patients import MESSENGER, event_key
+from bot.telegram.caller import Caller
+from bot.telegram.patients import event_key
 from bot.telegram.staff_access import StaffDirectory
 
 REFUSAL = "Only helpers can do that here."  # a button press's answer
@@ -27,7 +28,7 @@ def staff_routers(
     app: App, support: Support, actions: StaffActions, directory: StaffDirectory
 ) -> list[Router]:
     """The staff chat's router, then the private-chat relay router (before the patients')."""
-    return [_staff_chat(app, actions, directory), _relay(app, support, actions)]
+    return [_staff_chat(app, actions, directory), _relay(support, actions)]
 
 
 def _staff_chat(app: App, actions: StaffActions, directory: StaffDirectory) -> Router:
@@ -99,19 +100,15 @@ def _staff_chat(app: App, actions: StaffActions, directory: StaffDirectory) -> R
     return router
 
 
-def _relay(app: App, support: Support, actions: StaffActions) -> Router:
+def _relay(support: Support, actions: StaffActions) -> Router:
     """Private chats: /helper, the relay while it is open, and staff commands from outsiders."""
     router = Router(name="helper-relay")
     router.message.filter(F.chat.type == ChatType.PRIVATE)
     router.edited_message.filter(F.chat.type == ChatType.PRIVATE)
 
-    async def patient(message: Message) -> int | None:
-        assert message.from_user is not None
-        return await app.enrolment.find(MESSENGER, message.from_user.id)
-
     @router.message(Command("helper"))
-    async def helper(message: Message, update: Update) -> None:
-        if (pid := await patient(message)) is None:
+    async def helper(message: Message, update: Update, caller: Caller) -> None:
+        if (pid := await caller.patient_id()) is None:
             raise SkipHandler  # someone new: the patients' router enrols them
         await support.request(pid, event_key(update))
 
@@ -123,16 +120,16 @@ def _relay(app: App, support: Support, actions: StaffActions) -> Router:
         )
 
     @router.message(F.text.startswith("/"))
-    async def any_command(message: Message) -> None:
+    async def any_command(message: Message, caller: Caller) -> None:
         """Any other command ends the relay; the patients' router handles it."""
-        if (pid := await patient(message)) is not None and await support.relaying(pid):
+        if (pid := await caller.patient_id()) is not None and await caller.relaying():
             await support.stop(pid)
         raise SkipHandler
 
     @router.message(F.text | RELAYED_MEDIA)
-    async def relay(message: Message, update: Update) -> None:
-        pid = await patient(message)
-        if pid is None or not await support.relaying(pid):
+    async def relay(message: Message, update: Update, caller: Caller) -> None:
+        pid = await caller.patient_id()
+        if pid is None or not await caller.relaying():
             raise SkipHandler
         if message.text is not None:
             await support.relay_text(pid, event_key(update), message.message_id, message.text)
@@ -143,8 +140,8 @@ def _relay(app: App, support: Support, actions: StaffActions) -> Router:
             )  # fmt: skip
 
     @router.edited_message(F.text | F.caption)
-    async def edited(message: Message, update: Update) -> None:
-        pid = await patient(message)
+    async def edited(message: Message, update: Update, caller: Caller) -> None:
+        pid = await caller.patient_id()
         if pid is None or not await support.was_relayed(pid, message.message_id):
             raise SkipHandler
         text = message.text or message.caption or ""
