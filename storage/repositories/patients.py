@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,8 @@ PSEUDONYM_LENGTH = 4
 ALIAS = "patients.alias"
 EXTERNAL_ID = "identities.external_id"
 CHAT_ID = "identities.chat_id"
+# How finely "last active" is kept: staff see days of silence, so a minute is plenty.
+ACTIVE_RESOLUTION = timedelta(minutes=1)
 _UPDATABLE = {
     "language",
     "timezone",
@@ -122,8 +125,11 @@ class PatientRepository(EncryptedRepository):
         await self.session.flush()
 
     async def touch(self, patient: Patient) -> None:
-        """Record that the patient was active now."""
-        patient.last_active_at = self.clock()
+        """Record that the patient was active now (to the minute: one write, not one a message)."""
+        now = self.clock()
+        last = patient.last_active_at
+        if last is None or not timedelta(0) <= now - last < ACTIVE_RESOLUTION:
+            patient.last_active_at = now
 
     async def iter_by_status(
         self, status: str = "active", batch_size: int = 500

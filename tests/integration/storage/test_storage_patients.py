@@ -120,3 +120,24 @@ async def test_staff_and_support_topics(uow):
         await u.staff.deactivate(4242)
         assert await u.staff.list_active() == []
         await u.commit()
+
+
+async def test_touch_keeps_last_active_to_the_minute(uow, clock):
+    """A burst of messages writes 'last active' once; a minute later it moves on."""
+    async with uow() as u:
+        patient = await u.patients.create(language="en")
+        await u.patients.touch(patient)
+        await u.commit()
+    first = clock()
+    clock.advance(seconds=30)
+    async with uow() as u:
+        again = await u.patients.get(patient.id)
+        await u.patients.touch(again)
+        assert again.last_active_at == first
+    clock.advance(seconds=31)
+    async with uow() as u:
+        again = await u.patients.get(patient.id)
+        await u.patients.touch(again)
+        await u.commit()
+    async with uow() as u:
+        assert (await u.patients.get(patient.id)).last_active_at == clock()
