@@ -107,7 +107,9 @@ async def build_app(
     except BaseException:
         await engine.dispose()
         raise
-    uow = UnitOfWorkFactory(db.session_factory(engine), cipher, clock.now)
+    uow = UnitOfWorkFactory(
+        db.session_factory(engine), cipher, clock.now, single_writer=db.is_sqlite(engine)
+    )
     conversations = Conversations(uow, library, clock)
     programme = settings.programme
     defaults = NewPatientDefaults(

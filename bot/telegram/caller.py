@@ -42,7 +42,7 @@ class Caller:
         if self._user_id is None:
             return None, False
         staff = self._app.staff
-        async with self._app.uow() as uow:
+        async with self._app.uow(reading=True) as uow:
             patient_id = await uow.identities.find_patient_id(MESSENGER, self._user_id)
             if patient_id is None or staff is None or not staff.support.enabled:
                 return patient_id, False
