@@ -1,9 +1,11 @@
 """The outbox sender: delivers committed messages in order per chat, within Telegram's limits.
 
 A message leaves the outbox only after Telegram accepted it (a crash in between re-sends that
-one message: the only duplicate possible). 429 pauses all sends; 5xx and network errors retry
-with backoff and jitter; 403 marks the patient blocked and parks their messages; 400 records the
-message as failed with the reason, and the conversation goes on.
+one message: the only duplicate possible), and a chat's next message goes only once the one
+before it is recorded (sends that finish together are recorded in one commit: settling.py).
+429 pauses all sends; 5xx and network errors retry with backoff and jitter; 403 marks the
+patient blocked and parks their messages; 400 records the message as failed with the reason,
+and the conversation goes on.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from aiogram.types import BufferedInputFile, FSInputFile, Message
 from bot.app import App
 from bot.telegram.limits import Limits
 from bot.telegram.render import Part, render
+from bot.telegram.settling import Settler
 from storage.models import OutboxMessage
 from storage.repositories import OutgoingMessage
 
@@ -63,6 +66,7 @@ class Sender:
         self.wake = asyncio.Event()
         self.paid_broadcast = app.settings.telegram.paid_broadcast
         self._in_flight: set[asyncio.Task[None]] = set()
+        self.settler = Settler(app.uow)
         self.staff: StaffDelivery | None = None  # staff issue: set by the runner
 
     def notify(self) -> None:
@@ -90,6 +94,7 @@ class Sender:
         while (batch := await self._claim())[0]:
             claimed, chats = batch
             await asyncio.gather(*(self._deliver_run(run, chats) for run in _by_target(claimed)))
+        await self.settler.drain()
 
     async def release_leases(self) -> int:
         """Make messages claimed by a sender that died (kill -9) due again at once.
@@ -119,9 +124,10 @@ class Sender:
         return released
 
     async def drain(self) -> None:
-        """Wait for every delivery in flight."""
+        """Wait for every delivery in flight, and for their records to be written."""
         if self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await self.settler.drain()
 
     async def _sleep(self, stop: asyncio.Event) -> None:
         waiters = {asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())}
@@ -179,7 +185,10 @@ class Sender:
             log.exception("sending outbox message %s failed unexpectedly", message.id)
             await self._retry(message, "unexpected error", _backoff(message.attempts))
         else:
-            await self._settle(message, "sent", sent_id)
+            try:
+                await self._settle(message, "sent", sent_id)
+            except Exception:  # logged by the settler; the row keeps its lease and goes again
+                return False
             return True
         return False
 
@@ -231,11 +240,11 @@ class Sender:
         return await self.bot.send_message(text=part.text, reply_markup=part.keyboard, **common)
 
     async def _settle(self, message: OutgoingMessage, outcome: str, detail: Any) -> None:
+        if outcome == "sent":  # the common case: group commit, returns once recorded
+            await self.settler.sent(message.id, detail or None)
+            return
         async with self.app.uow() as uow:
-            if outcome == "sent":
-                await uow.outbox.mark_sent(message.id, detail or None)
-            else:
-                await uow.outbox.park(message.id, str(detail))
+            await uow.outbox.park(message.id, str(detail))
             await uow.session.commit()
 
     async def _retry(

@@ -288,3 +288,22 @@ class OutboxRepository(EncryptedRepository):
         if target_key is not None:
             stmt = stmt.where(OutboxMessage.target_key == target_key)
         return int(await self.session.scalar(stmt) or 0)
+
+    async def mark_sent_many(self, sent: list[tuple[int, int | None]]) -> None:
+        """Record delivered messages, each (outbox id, Telegram message id), in one statement."""
+        if not sent:
+            return
+        stmt = (
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == sa.bindparam("sent_id"))
+            .values(
+                status="sent",
+                sent_at=self.clock(),
+                telegram_message_id=sa.bindparam("telegram_id"),
+                last_error=None,
+            )
+        )
+        # Many parameter sets make one executemany: a round trip per batch, not per message (on
+        # the connection: the session's bulk UPDATE would want primary keys, not a WHERE clause).
+        connection = await self.session.connection()
+        await connection.execute(stmt, [{"sent_id": i, "telegram_id": t} for i, t in sent])
