@@ -49,8 +49,7 @@ from aiogram.types import Message  # noqa: E402
 
 from bot.app import App, build_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.telegram.limits import Limits as BotLimits  # noqa: E402
-from bot.telegram.runner import FLUSH_SECONDS, HANDLERS_AT_ONCE, make_bot, make_dispatcher  # noqa: E402
+from bot.telegram.runner import FLUSH_SECONDS, HANDLERS_AT_ONCE, wire  # noqa: E402
 from bot.telegram.sender import Sender  # noqa: E402
 from storage.crypto import generate_key  # noqa: E402
 from storage.repositories import PRIORITY_BULK, PRIORITY_INTERACTIVE  # noqa: E402
@@ -344,17 +343,9 @@ async def running_bot(stack: AsyncExitStack, settings: Settings) -> tuple[App, S
     """The real app, sender and polling dispatcher, in this process."""
     app = await build_app(settings)
     stack.push_async_callback(app.close)
-    bot = make_bot(settings)
+    wiring = wire(app)  # as `daybreak run` wires it
+    bot, sender, dispatcher = wiring.bot, wiring.sender, wiring.dispatcher
     stack.push_async_callback(bot.session.close)
-    telegram = settings.telegram
-    limits = BotLimits(
-        global_rate=telegram.global_rate,
-        private_rate=telegram.private_chat_rate,
-        group_per_minute=telegram.group_rate_per_minute,
-    )
-    sender = Sender(app, bot, limits)
-    app.uow.after_commit = sender.notify
-    dispatcher, _order = make_dispatcher(app)
     stop = asyncio.Event()
     sending = asyncio.create_task(sender.run(stop))
     polling = start_polling(dispatcher, bot)
