@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from bot.app import App, build_app
 from bot.config import Settings
+from bot.telegram import sender as sender_module
 from bot.telegram.limits import Limits
 from bot.telegram.runner import make_bot
 from bot.telegram.sender import Sender
@@ -274,3 +275,21 @@ async def test_stopping_leaves_nothing_sent_unrecorded(rig: Rig):
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_message_committed_while_its_chat_is_busy_goes_when_the_chat_is_free(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+):
+    """Queued behind the message in flight, the reply goes right after it, not at the next poll."""
+    monkeypatch.setattr(sender_module, "IDLE_POLL", 120.0)  # only a wake-up can explain delivery
+    rig.fake.delay_next("sendMessage", 0.5)  # Telegram is slow with the first message
+
+    async def both_sent() -> bool:
+        return rig.texts(FIRST_CHAT) == ["a question", "the reply to the answer"]
+
+    async with rig.running():
+        await asyncio.sleep(0.1)
+        await rig.enqueue(FIRST_CHAT, ["a question"])
+        await asyncio.sleep(0.2)  # in flight now: the reply cannot be claimed before it
+        await rig.enqueue(FIRST_CHAT, ["the reply to the answer"])
+        await eventually(both_sent, "the reply to follow the question", within=10)
