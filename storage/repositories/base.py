@@ -34,10 +34,15 @@ class Repository:
 
     def insert(self, table: Any) -> Any:
         """Return a dialect insert that supports ON CONFLICT on both backends."""
-        # Both dialects spell ON CONFLICT the same way, but the constructs are separate classes.
-        if self.dialect_name == "postgresql":
-            return postgresql.insert(table)
-        return sqlite.insert(table)
+        return dialect_insert(self.dialect_name, table)
+
+
+def dialect_insert(dialect_name: str, table: Any) -> Any:
+    """An insert that supports ON CONFLICT on the named backend ('sqlite' or 'postgresql')."""
+    # Both dialects spell ON CONFLICT the same way, but the constructs are separate classes.
+    if dialect_name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 class EncryptedRepository(Repository):

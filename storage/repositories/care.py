@@ -9,6 +9,14 @@ import sqlalchemy as sa
 from storage.models import Consent, Enrolment
 from storage.repositories.base import Repository
 
+# Read on every step (the module number), so built once.
+_CURRENT_ENROLMENT = (
+    sa.select(Enrolment)
+    .where(Enrolment.patient_id == sa.bindparam("patient_id"))
+    .order_by(Enrolment.id.desc())
+    .limit(1)
+)
+
 
 class ConsentRepository(Repository):
     """What consent text revision a patient agreed to (or declined), and when."""
@@ -59,13 +67,7 @@ class EnrolmentRepository(Repository):
 
     async def current(self, patient_id: int) -> Enrolment | None:
         """Return the patient's most recent enrolment."""
-        stmt = (
-            sa.select(Enrolment)
-            .where(Enrolment.patient_id == patient_id)
-            .order_by(Enrolment.id.desc())
-            .limit(1)
-        )
-        return await self.session.scalar(stmt)
+        return await self.session.scalar(_CURRENT_ENROLMENT, {"patient_id": patient_id})
 
     async def update(self, enrolment: Enrolment, **fields: Any) -> Enrolment:
         """Set current_module, status or release_policy."""

@@ -16,6 +16,17 @@ ANSWER_VALUE = "answers.value"
 VARIABLE_VALUE = "variables.value"
 
 
+# Read on every step, so built once: building a statement cost about as much CPU as running it.
+_ACTIVE_RUN = (
+    sa.select(Run)
+    .where(Run.patient_id == sa.bindparam("patient_id"), Run.status == "active")
+    .order_by(Run.id.desc())
+    .limit(1)
+)
+_ACTIVE_RUN_OF_KIND = _ACTIVE_RUN.where(Run.kind == sa.bindparam("kind"))
+_ALL_VARIABLES = sa.select(Variable).where(Variable.patient_id == sa.bindparam("patient_id"))
+
+
 class FlowRevisionRepository(Repository):
     """Content-addressed copies of flow YAML."""
 
@@ -90,10 +101,11 @@ class RunRepository(EncryptedRepository):
 
     async def get_active(self, patient_id: int, kind: str | None = None) -> Run | None:
         """Return the patient's most recent active run (optionally of one kind)."""
-        stmt = sa.select(Run).where(Run.patient_id == patient_id, Run.status == "active")
-        if kind is not None:
-            stmt = stmt.where(Run.kind == kind)
-        return await self.session.scalar(stmt.order_by(Run.id.desc()).limit(1))
+        if kind is None:
+            return await self.session.scalar(_ACTIVE_RUN, {"patient_id": patient_id})
+        return await self.session.scalar(
+            _ACTIVE_RUN_OF_KIND, {"patient_id": patient_id, "kind": kind}
+        )
 
     async def list_active_for_flow(self, flow_id: str) -> list[Run]:
         """Return the active runs of a flow (to migrate them to a new revision)."""
@@ -209,8 +221,7 @@ class VariableRepository(EncryptedRepository):
 
     async def get_all(self, patient_id: int) -> dict[str, Any]:
         """Return all of a patient's variables as a dict."""
-        stmt = sa.select(Variable).where(Variable.patient_id == patient_id)
-        rows = (await self.session.scalars(stmt)).all()
+        rows = (await self.session.scalars(_ALL_VARIABLES, {"patient_id": patient_id})).all()
         return {row.name: self._value(row) for row in rows}
 
     async def get(self, patient_id: int, name: str, default: Any = None) -> Any:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from storage.models import OutboxMessage, OutboxSequence
-from storage.repositories.base import EncryptedRepository
+from storage.repositories.base import EncryptedRepository, dialect_insert
 
 PAYLOAD = "outbox.payload"
 PRIORITY_SAFETY = 0
@@ -18,6 +19,24 @@ PRIORITY_INTERACTIVE = 1
 PRIORITY_BULK = 2
 DEFAULT_LEASE = timedelta(seconds=60)
 OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[assignment]
+# Statements on the reply path are built once, not per message: building one (coercing every
+# value) cost more CPU than running it. A plain insert on the table, not an ORM object: nothing
+# reads the row back in the unit of work, and the ORM's flush cost as much as the rest of a reply.
+_ENQUEUE = sa.insert(OUTBOX).returning(OUTBOX.c.id)
+
+
+@cache
+def _bump_seq(dialect_name: str) -> Any:
+    # An upsert bumps the counter atomically; on PostgreSQL the row lock it takes also
+    # serialises concurrent producers for the same target until they commit.
+    return (
+        dialect_insert(dialect_name, OutboxSequence)
+        .values(target_key=sa.bindparam("target_key"), last_seq=1)
+        .on_conflict_do_update(
+            index_elements=["target_key"], set_={"last_seq": OutboxSequence.last_seq + 1}
+        )
+        .returning(OutboxSequence.last_seq)
+    )
 
 
 @dataclass(frozen=True)
@@ -51,26 +70,20 @@ class OutboxRepository(EncryptedRepository):
     ) -> int:
         """Queue a message for a target (e.g. 'patient:12', 'staff:-100:7'); return its id."""
         now = self.clock()
-        # A plain insert on the table, not an ORM object: nothing reads the row back in this
-        # unit of work, and the ORM's flush cost about as much as the rest of a reply.
-        stmt = (
-            sa.insert(OUTBOX)
-            .values(
-                patient_id=patient_id,
-                target_kind=target_kind,
-                target_key=target_key,
-                # The whole payload is sealed: message text may carry the patient's own words.
-                payload_enc=self.cipher.encrypt_json(payload, PAYLOAD),
-                priority=priority,
-                seq=await self._next_seq(target_key),
-                attempts=0,
-                next_try_at=not_before or now,
-                status="pending",
-                created_at=now,
-            )
-            .returning(OUTBOX.c.id)
-        )
-        return int((await self.session.execute(stmt)).scalar_one())
+        row = {
+            "patient_id": patient_id,
+            "target_kind": target_kind,
+            "target_key": target_key,
+            # The whole payload is sealed: message text may carry the patient's own words.
+            "payload_enc": self.cipher.encrypt_json(payload, PAYLOAD),
+            "priority": priority,
+            "seq": await self._next_seq(target_key),
+            "attempts": 0,
+            "next_try_at": not_before or now,
+            "status": "pending",
+            "created_at": now,
+        }
+        return int((await self.session.execute(_ENQUEUE, row)).scalar_one())
 
     async def last_unclaimed(
         self, target_key: str, patient_id: int, priority: int = PRIORITY_INTERACTIVE
@@ -103,17 +116,8 @@ class OutboxRepository(EncryptedRepository):
         return await self._set(where, payload_enc=self.cipher.encrypt_json(payload, PAYLOAD)) > 0
 
     async def _next_seq(self, target_key: str) -> int:
-        # An upsert bumps the counter atomically; on PostgreSQL the row lock it takes also
-        # serialises concurrent producers for the same target until they commit.
-        stmt = (
-            self.insert(OutboxSequence)
-            .values(target_key=target_key, last_seq=1)
-            .on_conflict_do_update(
-                index_elements=["target_key"], set_={"last_seq": OutboxSequence.last_seq + 1}
-            )
-            .returning(OutboxSequence.last_seq)
-        )
-        return int((await self.session.execute(stmt)).scalar_one())
+        stmt = _bump_seq(self.dialect_name)
+        return int((await self.session.execute(stmt, {"target_key": target_key})).scalar_one())
 
     async def claim_due(
         self, limit: int = 50, lease: timedelta = DEFAULT_LEASE, per_target: int = 1

@@ -22,6 +22,11 @@ EXTERNAL_ID = "identities.external_id"
 CHAT_ID = "identities.chat_id"
 # How finely "last active" is kept: staff see days of silence, so a minute is plenty.
 ACTIVE_RESOLUTION = timedelta(minutes=1)
+# Looked up for every update, so built once (building cost as much as running it).
+_PATIENT_OF_ACCOUNT = sa.select(MessengerIdentity.patient_id).where(
+    MessengerIdentity.messenger == sa.bindparam("messenger"),
+    MessengerIdentity.external_id_index == sa.bindparam("index"),
+)
 _UPDATABLE = {
     "language",
     "timezone",
@@ -201,11 +206,8 @@ class IdentityRepository(EncryptedRepository):
 
     async def find_patient_id(self, messenger: str, external_id: str | int) -> int | None:
         """Return the id of the patient using this messenger account."""
-        stmt = sa.select(MessengerIdentity.patient_id).where(
-            MessengerIdentity.messenger == messenger,
-            MessengerIdentity.external_id_index == self.index(messenger, external_id),
-        )
-        return await self.session.scalar(stmt)
+        found = {"messenger": messenger, "index": self.index(messenger, external_id)}
+        return await self.session.scalar(_PATIENT_OF_ACCOUNT, found)
 
     async def for_patient(self, patient_id: int, messenger: str | None = None) -> list[Identity]:
         """Return a patient's identities, decrypted."""
