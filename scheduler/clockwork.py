@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import time, timedelta
@@ -21,6 +22,9 @@ DailyJob = Callable[[], Awaitable[Any]]
 INBOUND_KEYS_KEPT = timedelta(days=30)
 # A claim older than this belongs to a worker that died outside the claim's own transaction.
 STALE_CLAIM = timedelta(minutes=10)
+# On shutdown a job in progress may finish its current step this long; then it is cancelled,
+# which rolls its open transaction back (each sweep item is claimed, applied and marked in one).
+SHUTDOWN_GRACE_SECONDS = 2.0
 
 
 class Scheduler:
@@ -48,6 +52,7 @@ class Scheduler:
         self._daily: dict[str, tuple[time, DailyJob]] = {}
         self._every: dict[str, tuple[float, DailyJob]] = {}
         self._aps: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task[Any]] = set()
 
     def add_daily(self, name: str, at: time, job: DailyJob) -> None:
         """Register daily work at the programme's local wall time, e.g. the helper digest."""
@@ -72,16 +77,22 @@ class Scheduler:
             )
         aps = AsyncIOScheduler(timezone=ZoneInfo(self.timezone))
         aps.add_job(
-            self.sweep, "interval", seconds=self.sweep_seconds, id="sweep",
+            self._tracked(self.sweep), "interval", seconds=self.sweep_seconds, id="sweep",
             max_instances=1, coalesce=True,
         )  # fmt: skip
-        aps.add_job(self.release_stale, "interval", minutes=5, id="release_stale", coalesce=True)
+        aps.add_job(
+            self._tracked(self.release_stale), "interval", minutes=5, id="release_stale",
+            coalesce=True,
+        )  # fmt: skip
         for name, (seconds, every) in self._every.items():
-            aps.add_job(every, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
+            aps.add_job(
+                self._tracked(every), "interval", seconds=seconds, id=name,
+                max_instances=1, coalesce=True,
+            )  # fmt: skip
         jobs = {"housekeeping": (self.housekeeping_at, self.housekeeping), **self._daily}
         for name, (at, job) in jobs.items():
             aps.add_job(
-                job, "cron", hour=at.hour, minute=at.minute, id=name,
+                self._tracked(job), "cron", hour=at.hour, minute=at.minute, id=name,
                 max_instances=1, coalesce=True,
             )  # fmt: skip
         aps.start()
@@ -94,11 +105,36 @@ class Scheduler:
         """The ids of the scheduled jobs (for tests and `schedule show`)."""
         return [job.id for job in self._aps.get_jobs()] if self._aps is not None else []
 
+    def _tracked(self, job: DailyJob) -> Callable[[], Awaitable[Any]]:
+        """The job, remembered while it runs so that shutdown can wait for it."""
+
+        async def run() -> Any:
+            task = asyncio.current_task()
+            assert task is not None
+            self._running.add(task)
+            try:
+                return await job()
+            finally:
+                self._running.discard(task)
+
+        return run
+
     async def shutdown(self) -> None:
-        """Stop; a sweep in progress finishes its current item's transaction or rolls back."""
-        if self._aps is not None and self._aps.running:
-            self._aps.shutdown(wait=False)
-        self._aps = None
+        """Stop; a job in progress finishes its current step or is cancelled (and rolls back).
+
+        Returning only when no job runs lets the caller close the database safely: a sweep
+        left running used to meet a disposed engine, and its connection could hang the exit.
+        """
+        aps, self._aps = self._aps, None
+        if aps is None or not aps.running:
+            return
+        aps.pause()  # no new runs; APScheduler's own shutdown would cancel those in progress
+        if self._running:
+            _done, late = await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE_SECONDS)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        aps.shutdown(wait=False)
 
     async def sweep(self) -> None:
         """One tick: settle up to a batch of due items."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import time
 from typing import Any
 
 import pytest
 
+from scheduler import clockwork
 from scheduler.clock import FrozenClock
 from scheduler.clockwork import Scheduler
 from scheduler.sweep import Sweeper
@@ -32,3 +34,48 @@ async def test_jobs_and_pilot_warning(caplog: pytest.LogCaptureFixture) -> None:
         await scheduler.shutdown()
     assert not scheduler.running
     assert "preferred times and quiet hours are ignored" in caplog.text
+
+
+def _idle_scheduler() -> Scheduler:
+    clock = FrozenClock()
+    nobody: Any = None  # only the job registered by the test runs
+    return Scheduler(Sweeper(nobody, clock, {}), nobody, clock, sweep_seconds=3600)
+
+
+async def test_shutdown_waits_for_a_job_in_progress_to_finish() -> None:
+    """The database may be closed right after shutdown: no job is left half way."""
+    scheduler = _idle_scheduler()
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    async def slow_job() -> None:
+        started.set()
+        await asyncio.sleep(0.3)
+        finished.set()
+
+    scheduler.add_every("slow", 0.05, slow_job)
+    scheduler.start()
+    await asyncio.wait_for(started.wait(), 10)
+    await scheduler.shutdown()
+    assert finished.is_set()
+
+
+async def test_shutdown_cancels_a_job_that_outlasts_the_grace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(clockwork, "SHUTDOWN_GRACE_SECONDS", 0.2)
+    scheduler = _idle_scheduler()
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def stuck_job() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    scheduler.add_every("stuck", 0.05, stuck_job)
+    scheduler.start()
+    await asyncio.wait_for(started.wait(), 10)
+    await asyncio.wait_for(scheduler.shutdown(), 10)
+    assert cancelled.is_set()
