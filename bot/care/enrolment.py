@@ -73,12 +73,6 @@ class Enrolment:
             await uow.commit()
             return patient.id
 
-    async def find(self, messenger: str, external_id: str | int) -> int | None:
-        """The patient using this messenger account, if any."""
-        async with self.conversations.uow() as uow:
-            found: int | None = await uow.identities.find_patient_id(messenger, external_id)
-            return found
-
     async def _find(
         self, uow: UnitOfWork, messenger: str, external_id: str | int
     ) -> Patient | None:
