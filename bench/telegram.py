@@ -18,7 +18,7 @@ replies) runs in its own process, as Telegram is not in the bot's process in pro
 event loop the fake's HTTP parsing, spec checks and HTML parsing took CPU from the bot and were
 counted as the bot's. The bot runs in this process; the two talk over a pipe (see TelegramSide).
 
-    .venv/bin/python bench/telegram.py                       # full: ~10 minutes
+    .venv/bin/python bench/telegram.py                       # full: ~13 minutes
     .venv/bin/python bench/telegram.py --patients 200 --outbound-chats 1000 --backend sqlite
 """
 
