@@ -13,6 +13,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -125,12 +126,29 @@ def bot_env(folder: Path, fake: FakeBotApi, **overrides: str) -> dict[str, str]:
         DAYBREAK_DATABASE__URL=f"sqlite+aiosqlite:///{folder / 'db.sqlite'}",
         DAYBREAK_SECURITY__KEY_FILE=str(folder / "key"),
         DAYBREAK_SCHEDULER__SWEEP_SECONDS="0.5",
+        DAYBREAK_PROGRAMME__DEFAULT_TIMEZONE=small_hours_zone(),
         DAYBREAK_LOGGING__LEVEL="INFO",
         PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1",
     )
     env.update(overrides)
     return env
+
+
+def small_hours_zone(now: datetime | None = None) -> str:
+    """A fixed-offset zone where it is now between 01:00 and 02:00 at night.
+
+    These tests run on the wall clock. Their patients live in this zone, so nothing the
+    programme schedules falls due during a test, whenever the suite runs: module 1 opens at
+    09:00 and quiet hours last until 08:00. In Europe/London, a run after 09:00 had module 1
+    arrive in the middle of a test.
+    """
+    hour = (now or datetime.now(UTC)).hour
+    offset = (1 - hour) % 24
+    if offset > 14:  # Etc zones span UTC-12 to UTC+14
+        offset -= 24
+    # POSIX-style names: Etc/GMT-3 is three hours *ahead* of UTC.
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
 
 
 class Patient:
