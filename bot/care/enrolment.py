@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,6 +22,10 @@ _STUDY_SITE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Guided support helps most from baseline PHQ-9 >= 10 (moderate or worse); below that, unguided
 # iCBT does about as well (Karyotaki et al. 2018, JAMA Psychiatry 75:1247-1254, IPD meta-analysis).
 GUIDED_FROM_PHQ9 = 10
+
+
+# A yes/no question about a patient asked with their lookup (e.g. "is their helper relay open?").
+AlsoRead = Callable[[UnitOfWork, int], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,16 @@ class Enrolment:
                 await self._welcome_back(uow, patient)
             await uow.commit()
             return patient.id
+
+    async def find(
+        self, messenger: str, external_id: str | int, also: AlsoRead | None = None
+    ) -> tuple[int | None, bool]:
+        """The patient using this account, if any, and `also` about them, in one read."""
+        async with self.conversations.uow(reading=True) as uow:
+            patient_id = await uow.identities.find_patient_id(messenger, external_id)
+            if patient_id is None or also is None:
+                return patient_id, False
+            return patient_id, await also(uow, patient_id)
 
     async def _find(
         self, uow: UnitOfWork, messenger: str, external_id: str | int

@@ -42,11 +42,8 @@ class Caller:
         if self._user_id is None:
             return None, False
         staff = self._app.staff
-        async with self._app.uow(reading=True) as uow:
-            patient_id = await uow.identities.find_patient_id(MESSENGER, self._user_id)
-            if patient_id is None or staff is None or not staff.support.enabled:
-                return patient_id, False
-            return patient_id, await staff.support.relaying(uow, patient_id)
+        relaying = staff.support.relaying if staff and staff.support.enabled else None
+        return await self._app.enrolment.find(MESSENGER, self._user_id, relaying)
 
 
 class IdentifyCaller(BaseMiddleware):
