@@ -1,6 +1,7 @@
-"""Reading a patient's typed answer: numbers, yes/no, times, dates and button labels.
+"""Reading what a patient typed: words, numbers, times and dates.
 
-Every parser returns None when the answer does not fit, so the engine can reprompt kindly.
+Every parser returns None when the text does not fit, so the engine can reprompt kindly.
+`flows.readers` puts them together into one reader per kind of question.
 """
 
 from __future__ import annotations
@@ -9,36 +10,37 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
-_YES = {"yes", "y", "yeah", "yep", "ok", "okay", "sure", "true", "是", "是的", "好", "对", "嗯"}
-_NO = {"no", "n", "nope", "nah", "false", "不", "不是", "否", "没有", "不要"}
+# Typed words that mean yes or no, whatever the patient's language.
+YES_WORDS = (
+    *("yes", "y", "yeah", "yep", "ok", "okay", "sure", "true"),
+    *("是", "是的", "好", "对", "嗯"),
+)
+NO_WORDS = (
+    *("no", "n", "nope", "nah", "false"),
+    *("不", "不是", "否", "没有", "不要"),
+)
 _TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
 _DAY_WORDS = {"today": 0, "tomorrow": 1, "yesterday": -1, "今天": 0, "明天": 1, "昨天": -1}
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d %B %Y", "%d %b %Y", "%B %d %Y")
+# Dropped rather than spaced, so "dont know" and "don’t know" both match "don't know".
+_APOSTROPHES = frozenset("'’‘`ʼ")
 
 
 def normalise(text: str) -> str:
-    """Fold case, width and surrounding space/punctuation so labels match as people type them."""
+    """Fold case, width and surrounding space/punctuation; dots and commas inside are kept."""
     folded = unicodedata.normalize("NFKC", text).casefold().strip()
     return folded.strip(" .!?。！？")
 
 
-def parse_yes_no(text: str) -> bool | None:
-    """Yes → True, no → False, anything else → None."""
-    word = normalise(text)
-    if word in _YES:
-        return True
-    if word in _NO:
-        return False
-    return None
+def fold(text: str) -> str:
+    """Fold case, width, punctuation and spacing, so words match a label as people type it."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    kept = (_fold_character(character) for character in folded if character not in _APOSTROPHES)
+    return " ".join("".join(kept).split())
 
 
-def looks_numeric(text: str) -> bool:
-    """True when the answer is written as a number (whether or not it is in range)."""
-    try:
-        float(normalise(text).replace(",", "."))
-    except ValueError:
-        return False
-    return True
+def _fold_character(character: str) -> str:
+    return " " if unicodedata.category(character).startswith("P") else character
 
 
 def parse_number(text: str, low: float | None, high: float | None) -> int | float | None:
@@ -53,6 +55,12 @@ def parse_number(text: str, low: float | None, high: float | None) -> int | floa
     if (low is not None and value < low) or (high is not None and value > high):
         return None
     return int(value) if value.is_integer() else value
+
+
+def parse_whole(text: str) -> int | None:
+    """A whole number written as one ("3", " 3. ", "3.0"); None for words, fractions or nothing."""
+    value = parse_number(text, None, None)
+    return value if isinstance(value, int) else None
 
 
 def parse_time(text: str) -> str | None:
@@ -81,16 +89,4 @@ def parse_date(text: str, today: date) -> str | None:
             return datetime.strptime(word.replace(",", ""), fmt).date().isoformat()
         except ValueError:
             continue
-    return None
-
-
-def match_label(text: str, labels: list[str]) -> int | None:
-    """The index of the button whose label (or number, 1-based) the patient typed."""
-    typed = normalise(text)
-    for index, label in enumerate(labels):
-        if normalise(label) == typed:
-            return index
-    # isdecimal, not isdigit: "፩" or "²" are digits int() cannot read; a long number is no button.
-    if typed.isdecimal() and len(typed) <= 3 and 1 <= int(typed) <= len(labels):
-        return int(typed) - 1
     return None

@@ -1,9 +1,9 @@
 """What the care layer puts in the outbox: transport-neutral message payloads.
 
-A payload is plain JSON: {"kind": "text", "html": ..., "buttons": [{"label", "data"}], "image",
-"document"} or {"kind": "file", "filename", "content"}. Transports (Telegram, the terminal) turn
-payloads into messages. Button data names the run and the question so a stale or forged press is
-recognised; it stays far below Telegram's 64-byte limit.
+A payload is plain JSON: {"kind": "text", "html": ..., "buttons": [{"label", "data", "value"}],
+"numbered", "input", "image", "document"} or {"kind": "file", "filename", "content"}. Transports
+(Telegram, the terminal) turn payloads into messages. Button data names the run and the question
+so a stale or forged press is recognised; it stays far below Telegram's 64-byte limit.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flows.runtime import Ask, Say
+from flows.runtime import Ask, ButtonView, Say
 
 CALLBACK_PREFIX = "a"
 _CALLBACK = re.compile(r"^a:(\d{1,12}):([0-9a-f]{1,12}):(\d{1,3})$")
@@ -53,11 +53,25 @@ def say_payload(effect: Say) -> dict[str, Any]:
 
 def ask_payload(effect: Ask, run_id: int) -> dict[str, Any]:
     """A question, with its buttons carrying the run and question token."""
-    buttons = [
-        {"label": view.label, "data": callback_data(run_id, effect.token, view.option)}
-        for view in effect.buttons
-    ]
-    return {"kind": "text", "html": effect.html, "buttons": buttons, "input": effect.input}
+    buttons = [_button(view, run_id, effect.token) for view in effect.buttons]
+    return {
+        "kind": "text",
+        "html": effect.html,
+        "buttons": buttons,
+        "input": effect.input,
+        "numbered": effect.numbered,
+    }
+
+
+def _button(view: ButtonView, run_id: int, token: str) -> dict[str, Any]:
+    """One button; `value` is the number typed for it (a score or a scale point), if any."""
+    button: dict[str, Any] = {
+        "label": view.label,
+        "data": callback_data(run_id, token, view.option),
+    }
+    if view.value is not None:
+        button["value"] = view.value
+    return button
 
 
 def text_payload(html: str) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """`daybreak chat`: the programme in a terminal, through the same care services as Telegram.
 
 Typed lines become the same events a Telegram update would; the patient's outbox is printed
-instead of sent. Buttons show as numbered choices. Everything persists, so quitting in the middle
-and starting again carries on where the conversation was.
+instead of sent. Buttons show as numbered choices where a typed number can only mean a position;
+scales and questionnaires show the numbers that stand for their answers instead ("0 Not at all"),
+so typing 1 means what it means on paper. Everything persists, so quitting in the middle and
+starting again carries on where the conversation was.
 """
 
 from __future__ import annotations
@@ -52,12 +54,13 @@ class ConsoleChat:
         self.read = read
         self.files = files
         self.buttons: list[dict[str, Any]] = []
+        self.numbered = False  # the open question's buttons are numbered: a typed number presses
         self.patient_id: int | None = None
         self._delivering = asyncio.Lock()  # the background printer and replies never overlap
 
     async def run(self, flow: str | None = None) -> None:
         """Start (or resume) and chat until /quit or the end of input."""
-        self.out.write("Daybreak — type your answers; numbers pick a choice; /quit to leave.\n\n")
+        self.out.write("Daybreak — type your answers (or a choice's number); /quit to leave.\n\n")
         self.patient_id = await self.app.enrolment.start(MESSENGER, self.user, self.user)
         if flow is not None and self.patient_id is not None:
             await self.app.commands.start(self.patient_id, flow)
@@ -89,7 +92,7 @@ class ConsoleChat:
             )
         elif line.startswith("/"):
             await self._command(line[1:].split()[0] if len(line) > 1 else "", key)
-        elif line.isdigit() and 1 <= int(line) <= len(self.buttons):
+        elif self.numbered and line.isdigit() and 1 <= int(line) <= len(self.buttons):
             await self.app.conversations.press(
                 self.patient_id, key, self.buttons[int(line) - 1]["data"]
             )
@@ -126,10 +129,11 @@ class ConsoleChat:
                 text += f"\n  [{media}: {payload[media]}]"
         self.out.write(text + "\n")
         buttons = payload.get("buttons") or []
+        numbered = payload.get("numbered", True)  # rows queued before it was said were numbered
         if "input" in payload:  # a question: its buttons (or none) are the choices now
-            self.buttons = buttons
+            self.buttons, self.numbered = buttons, numbered
         for number, button in enumerate(buttons, start=1):
-            self.out.write(f"  {number}. {plain(button['label'])}\n")
+            self.out.write(f"  {choice_line(button, number if numbered else None)}\n")
         self.out.write("\n")
         self.out.flush()
 
@@ -141,6 +145,17 @@ class ConsoleChat:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(content)
         return path
+
+
+def choice_line(button: dict[str, Any], number: int | None) -> str:
+    """One button as a line: numbered ("1. I'm safe"), else with the number it stands for."""
+    label = plain(button["label"])
+    if number is not None:
+        return f"{number}. {label}"
+    value = button.get("value")
+    if value is None or label.split(" ", 1)[0] == str(value):
+        return label  # a scale's buttons already start with their number ("0 Very low")
+    return f"{value} {label}"
 
 
 def _attachment(payload: dict[str, Any]) -> tuple[str, bytes]:

@@ -13,6 +13,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 CHOICE = re.compile(r"^  (\d+)\. (.+)$", re.MULTILINE)
+VALUED = re.compile(r"^  (\d+)(?: (.*))?$", re.MULTILINE)  # a scale point or a score: "0 Very low"
 AVOID = re.compile(r"break|not now|later|skip|stop|^no$", re.IGNORECASE)
 PROMPT = b"> "
 
@@ -41,15 +42,16 @@ class Terminal:
 
 
 def answer_for(printed: str, asked: dict[str, int]) -> str:
-    """Pick a sensible answer: a numbered choice (another one if asked again), else words."""
-    choices = CHOICE.findall(printed)
-    for number, label in choices:  # a mood scale: a fairly good day
-        if label.split(" ")[0] == "7":
-            return number
+    """Pick a sensible answer: a choice (another one if asked again), else words."""
+    found = list(CHOICE.finditer(printed)) or list(VALUED.finditer(printed))
+    choices = [(match.group(1), match.group(2) or "") for match in found]
+    if "7" in [value for value, _ in choices] and not CHOICE.search(printed):
+        return "7"  # a mood scale shows its values: a fairly good day
     if choices:
-        question = printed.strip().split("\n  1.")[0][-120:]
+        question = printed[: found[0].start()].strip()[-120:]
         tries = asked[question] = asked.get(question, -1) + 1
-        usable = [number for number, label in choices if not AVOID.search(label)] or ["1"]
+        usable = [number for number, label in choices if not AVOID.search(label)]
+        usable = usable or [choices[0][0]]
         return usable[tries % len(usable)]
     if re.search(r"number|0 to 10|0-10", printed):
         return "6"

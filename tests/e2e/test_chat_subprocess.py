@@ -44,8 +44,11 @@ def test_chat_continues_where_it_was_after_quitting(tmp_path: Path):
     assert "Bye for now" in first
     assert (tmp_path / "data.key").stat().st_mode & 0o077 == 0  # owner-only key file
 
-    # Start again: the open question (language) is asked again; then a full PHQ-9 and GAD-7.
-    answers = ["1"] + ["2"] * 8 + ["1"] + ["1"] * 7
+    # Start again: the open question (language) is asked again, then the country and its time
+    # (1 = the first country, 1 = Yes); then a full PHQ-9 and GAD-7, typed as the scores on the
+    # paper forms: "several days" (1) eight times, then "not at all" (0) for item 9, the
+    # difficulty question and the GAD-7.
+    answers = ["1", "1", "1"] + ["1"] * 8 + ["0"] + ["0"] + ["0"] * 7
     second = chat(tmp_path, *answers, "/quit")
     assert "Would you like to start Daybreak?" not in second
     assert second.index("Which language would you like me to use?") < second.index("9 short")

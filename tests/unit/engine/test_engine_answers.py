@@ -203,7 +203,9 @@ def test_reask_sends_the_open_question_again_with_the_same_token() -> None:
     before = chat.state
     effects = chat.reask()
     assert effects == (
-        Ask(html="Second", token=asked.token, input="buttons", buttons=asked.buttons),
+        Ask(
+            html="Second", token=asked.token, input="buttons", buttons=asked.buttons, numbered=True
+        ),
     )
     assert chat.state == before
     chat.press(0, asked.token)

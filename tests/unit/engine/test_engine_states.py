@@ -439,7 +439,7 @@ def test_questionnaire_timepoint_defaults_to_adhoc_and_typed_labels_work() -> No
     lib = library(QUESTIONNAIRE.replace('      timepoint: "{{ week }}"\n', ""))
     chat = Chat(lib, "t")
     chat.send("not at all")
-    chat.send("3")  # the third button
+    chat.send("3")  # the score 3: "Nearly every day"
     effects = chat.send("Several days")
     score = of(Score, effects)[0]
     assert score.timepoint == "adhoc"
