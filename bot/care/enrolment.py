@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.care import eligibility
 from bot.care.conversations import Conversations
 from bot.care.programme import Programme
 from flows.runtime import RunState
@@ -37,6 +38,7 @@ class NewPatientDefaults:
     default_language: str
     languages: tuple[str, ...]
     triage: Triage = "auto"
+    high_risk_baseline: eligibility.Policy = "guided_review"  # the rule in force (app.py)
     release_policy: str = "weekly"
     programme: str = "daybreak"
 
@@ -125,7 +127,11 @@ class Enrolment:
         await self.conversations.abandon_runs(uow, patient)
         if patient.status == "withdrawn":
             await uow.patients.update(patient, status="active")
-        await self.conversations.start_flow(uow, patient, self.onboarding_flow, kind="onboarding")
+        # The flow tells the patient what a high-risk baseline will mean; this class does it.
+        rule = {"high_risk_baseline": self.defaults.high_risk_baseline}
+        await self.conversations.start_flow(
+            uow, patient, self.onboarding_flow, kind="onboarding", variables=rule
+        )
 
     async def _welcome_back(self, uow: UnitOfWork, patient: Patient) -> None:
         """An enrolled patient sees the menu; anyone else starts onboarding again."""
@@ -137,26 +143,47 @@ class Enrolment:
     async def onboarding_finished(
         self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
     ) -> None:
-        """Record consent and enrol (or withdraw kindly) as onboarding decided."""
+        """Record consent and enrol (held for review, or not at all, after a high-risk baseline)."""
         actor = f"patient:{patient.pseudonym}"
         if outcome == "completed":
             await uow.consents.record(patient.id, run.revision, agreed=True)
-            enrolled = await uow.enrolments.create(
-                patient.id, self.defaults.programme, release_policy=self.defaults.release_policy
-            )
-            mode = triage(self.defaults.triage, state.vars)
-            await uow.patients.update(patient, care_mode=mode, status="active")
-            if self.programme is not None:  # scheduler issue: module releases, measures
-                await self.programme.plan_enrolment(uow, patient, enrolled)
-            await uow.audit.append(
-                actor, "patient.enrolled", patient.pseudonym, {"care_mode": mode}
-            )
+            decision = eligibility.decide(self.defaults.high_risk_baseline, state.vars)
+            if decision == "exclude":
+                await self._exclude(uow, patient, state, actor)
+            else:
+                await self._enrol(uow, patient, state, actor, review=decision == "review")
         elif outcome in ("declined", "under_age"):
             if outcome == "declined":
                 await uow.consents.record(patient.id, run.revision, agreed=False)
             await uow.patients.update(patient, status="withdrawn")
             await uow.audit.append(actor, f"onboarding.{outcome}", patient.pseudonym)
         log.info("onboarding finished: patient=%s outcome=%s", patient.pseudonym, outcome)
+
+    async def _enrol(
+        self, uow: UnitOfWork, patient: Patient, state: RunState, actor: str, *, review: bool
+    ) -> None:
+        """Enrol; plan the timetable now, or (under review) when a helper approves."""
+        enrolled = await uow.enrolments.create(
+            patient.id, self.defaults.programme, release_policy=self.defaults.release_policy
+        )
+        mode = "guided" if review else triage(self.defaults.triage, state.vars)
+        await uow.patients.update(patient, care_mode=mode, status="active")
+        if review:
+            await eligibility.hold_for_review(uow, patient, enrolled, state.vars)
+        elif self.programme is not None:  # scheduler issue: module releases, measures
+            await self.programme.plan_enrolment(uow, patient, enrolled)
+        detail = {"care_mode": mode, "baseline_review": review}
+        await uow.audit.append(actor, "patient.enrolled", patient.pseudonym, detail)
+
+    async def _exclude(
+        self, uow: UnitOfWork, patient: Patient, state: RunState, actor: str
+    ) -> None:
+        """Not enrolled: the flow has pointed them to their doctor and crisis lines.
+
+        They stay active (not withdrawn), so the safety pathway's re-checks still reach them.
+        """
+        detail = eligibility.baseline_detail(state.vars)
+        await uow.audit.append(actor, "onboarding.excluded", patient.pseudonym, detail)
 
 
 def triage(policy: Triage, variables: dict[str, Any]) -> str:

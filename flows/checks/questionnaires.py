@@ -24,6 +24,7 @@ def check(file: FlowFile) -> Iterator[Diagnostic]:
             yield from _item_ids(file, form, where)
             yield from _bands(file, form, where)
             yield from _rules(file, form, where)
+            yield from _unscored(file, form, where)
 
 
 def _option_lists(
@@ -97,7 +98,7 @@ def _item_ids(file: FlowFile, form: Questionnaire, at: NodePath) -> Iterator[Dia
 def total_range(form: Questionnaire) -> tuple[int, int] | None:
     """The lowest and highest possible total (None when an item has no options)."""
     low = high = 0
-    for item in form.items:
+    for item in form.scored_items:
         scores = [option.score for option in form.options_for(item)]
         if not scores:
             return None
@@ -192,3 +193,40 @@ def _rules(file: FlowFile, form: Questionnaire, at: NodePath) -> Iterator[Diagno
 
 def _suggest_item(name: str, form: Questionnaire) -> str:
     return suggest(name, [item.id for item in form.items])
+
+
+def _unscored(file: FlowFile, form: Questionnaire, at: NodePath) -> Iterator[Diagnostic]:
+    """Unscored items and conditions: a total to count, and conditions only where they fit."""
+    if not form.scored_items:
+        message = "every item is `scored: false`: a questionnaire needs a scored item for its total"
+        yield file.at_key((*at, "items"), message)
+    for index, item in enumerate(form.items):
+        if item.if_ is not None:
+            yield from _condition(file, form, (*at, "items", index), index)
+
+
+def _condition(
+    file: FlowFile, form: Questionnaire, at: NodePath, index: int
+) -> Iterator[Diagnostic]:
+    item, where = form.items[index], (*at, "if")
+    if item.scored:
+        message = (
+            f"only an unscored item may be asked on a condition: skipping `{item.id}` would "
+            "change what the total means (add `scored: false`, or remove `if`)"
+        )
+        yield file.at(where, message)
+    if index == 0:
+        yield file.at(where, "the first item is always asked: there is nothing before it to test")
+        return
+    try:
+        names = syntax.expression(item.if_ or "").variables
+    except ExpressionError as error:
+        yield syntax.expression_problem(file, where, error)
+        return
+    earlier = {other.id for other in form.items[:index]}
+    for name in sorted(names - earlier - {"total", "items"} - SANDBOX_NAMES):
+        message = (
+            f"an item's `if` may only use earlier items, `total` and `items`, not `{name}`"
+            f"{_suggest_item(name, form)}"
+        )
+        yield file.at(where, message)

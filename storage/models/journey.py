@@ -91,7 +91,10 @@ class QuestionnaireResult(Base):
     patient_id: Mapped[int] = mapped_column(patient_fk(), index=True)
     instrument: Mapped[str] = mapped_column(sa.String(32))
     timepoint: Mapped[str] = mapped_column(sa.String(64))
-    item_scores: Mapped[list[int]] = mapped_column(sa.JSON)
+    item_scores: Mapped[list[int]] = mapped_column(sa.JSON)  # the scored items, in order
+    # Items asked but never counted (the PHQ-9's difficulty question): {"q10": 1}; None before
+    # they were kept, {} when none was asked.
+    unscored_items: Mapped[dict[str, int] | None] = mapped_column(sa.JSON)
     total: Mapped[int]
     band: Mapped[str | None] = mapped_column(sa.String(32))
     run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("runs.id", ondelete="SET NULL"))

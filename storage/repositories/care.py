@@ -70,8 +70,8 @@ class EnrolmentRepository(Repository):
         return await self.session.scalar(_CURRENT_ENROLMENT, {"patient_id": patient_id})
 
     async def update(self, enrolment: Enrolment, **fields: Any) -> Enrolment:
-        """Set current_module, status or release_policy."""
-        unknown = set(fields) - {"current_module", "status", "release_policy"}
+        """Set current_module, status, release_policy or started_at (a start held for review)."""
+        unknown = set(fields) - {"current_module", "status", "release_policy", "started_at"}
         if unknown:
             raise TypeError(f"not updatable enrolment fields: {sorted(unknown)}")
         for name, value in fields.items():

@@ -28,13 +28,15 @@ class QuestionnaireRepository(Repository):
         total: int,
         band: str | None = None,
         run_id: int | None = None,
+        unscored_items: dict[str, int] | None = None,
     ) -> QuestionnaireResult:
-        """Record one scored questionnaire."""
+        """Record one scored questionnaire; unscored items are kept apart from the scored ones."""
         result = QuestionnaireResult(
             patient_id=patient_id,
             instrument=instrument,
             timepoint=timepoint,
             item_scores=list(item_scores),
+            unscored_items=dict(unscored_items or {}),
             total=total,
             band=band,
             run_id=run_id,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import App
-from bot.care.outcomes import Result, outcomes
+from bot.care.outcomes import Result, all_paired_outcomes, paired_outcomes
 from scheduler.clock import FrozenClock
 from tests.integration.scheduler.helpers import fast_forward
 from tests.support.journey import PHQ_LABELS, Patient, onboard
@@ -131,11 +131,17 @@ async def test_a_person_goes_through_the_whole_programme(app: App, tmp_path: Pat
     gad7 = [r.timepoint for r in results if r.instrument == "gad7"]
     assert gad7[0] == "baseline"
     assert "post" in gad7
-    found = outcomes(results)
+    found = paired_outcomes(results, baseline="baseline", later="post")
+    assert found is not None
     assert found.caseness_at_baseline
     assert found.reliable_improvement
     assert found.recovery
+    assert found.reliable_recovery
     assert not found.reliable_deterioration
+    paired = all_paired_outcomes(results)  # also week4 and week7, when both were given
+    later = ["post", "followup_3m", "followup_6m", "followup_12m"]
+    assert list(paired)[-4:] == later
+    assert all(paired[timepoint].reliable_recovery for timepoint in later)
     assert alerts == []  # nothing risky was said, so nobody was alarmed
     exercises = {entry.exercise for entry in entries}
     assert {"mood_diary", "thought_record", "relapse_plan"} <= exercises
