@@ -11,8 +11,9 @@ from typing import Any, TypeVar
 
 import click
 
-from bot.app import App, StartupError, build_app
+from bot.app import App, StartupError, build_app, without_staff
 from bot.cli_flows import flows_group
+from bot.cli_safety import safety_group
 from bot.cli_schedule import schedule_group
 from bot.cli_staff import staff_group
 from bot.config import ConfigError, Settings, load_settings
@@ -76,6 +77,7 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 main.add_command(flows_group)
 main.add_command(staff_group)
 main.add_command(schedule_group)
+main.add_command(safety_group)
 
 
 @main.command()
@@ -86,7 +88,7 @@ def chat(ctx: click.Context, flow_id: str | None, user: str | None) -> None:
     """Talk to the programme in this terminal (quit with /quit; it remembers where you were)."""
     from bot.console.chat import ConsoleChat
 
-    settings = _settings(ctx)
+    settings = without_staff(_settings(ctx))  # nobody reads a staff chat from a terminal
     setup_logging(settings.logging, quiet=True)
     who = user or getpass.getuser()
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.crypto import FieldCipher
 from storage.models import (
+    Alert,
     Answer,
     Base,
     HomeworkEntry,
@@ -22,6 +23,7 @@ from storage.repositories.flows import ANSWER_VALUE, RUN_STATE, VARIABLE_VALUE
 from storage.repositories.outbox import PAYLOAD
 from storage.repositories.patients import ALIAS, CHAT_ID, EXTERNAL_ID, identity_index
 from storage.repositories.results import HOMEWORK_DATA
+from storage.repositories.safety import ALERT_NOTE
 
 # Every encrypted column and the purpose its ciphertexts are bound to. A new encrypted
 # column must be listed here, or rotation would leave it under a retired key.
@@ -33,6 +35,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[tuple[str, str], ...]], ...] = 
     (Variable, (("value_enc", VARIABLE_VALUE),)),
     (HomeworkEntry, (("data_enc", HOMEWORK_DATA),)),
     (OutboxMessage, (("payload_enc", PAYLOAD),)),
+    (Alert, (("resolution_note_enc", ALERT_NOTE),)),
 )
 
 

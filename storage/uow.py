@@ -139,7 +139,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(*sealed)
         self.inbound = InboundEventRepository(*plain)
         self.scheduled = ScheduledItemRepository(*plain)
-        self.alerts = AlertRepository(*plain)
+        self.alerts = AlertRepository(*sealed)
         self.adverse_events = AdverseEventRepository(*plain)
         self.audit = AuditRepository(*plain)
         self.staff = StaffRepository(*sealed)

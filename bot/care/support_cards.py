@@ -58,7 +58,7 @@ async def snapshot(uow: UnitOfWork, patient: Patient, module_titles: dict[str, s
         moods=moods[-7:],
         last_active=patient.last_active_at,
         status=patient.status,
-        open_alerts=len(await uow.alerts.list_open(patient.id)),
+        open_alerts=await uow.alerts.count_unresolved(patient.id),  # acknowledged ones too
     )
 
 
@@ -136,8 +136,13 @@ def topic_link(staff_chat_id: int, thread_id: int | None) -> str:
 REASONS = {
     "crisis_language": "crisis language in a message",
     "phq9_item9": "PHQ-9 item 9 (thoughts of self-harm) above 0",
-    "severe_score": "severe PHQ-9 score",
-    "phq9_severe": "severe PHQ-9 score",
+    "severe_score": "severe PHQ-9 or GAD-7 score",
+    "phq9_severe": "severe PHQ-9 score (20 or more): please review the care plan",
+    "gad7_severe": "severe GAD-7 score (15 or more): please review the care plan",
+    "baseline_review": (
+        "high-risk baseline (PHQ-9 20+ or item 9 above 0): module 1 waits for your review; "
+        "send /approve in the patient's topic to start their programme"
+    ),
     "deterioration": "reliable deterioration",
     "behind_schedule": "behind schedule after every reminder",
     "safety_check": "said they are not safe",
@@ -151,7 +156,8 @@ def alert_text(payload: dict[str, Any], link: str, mention: str = "") -> str:
     level = escape(str(payload.get("level", "")).upper())
     reason = str(payload.get("reason", ""))
     lines = [
-        f"{'🔁 STILL OPEN · ' if payload.get('repost') else ''}🚨 <b>{level}</b> alert · "
+        f"{'🔁 STILL OPEN · ' if payload.get('repost') else ''}🚨 <b>{level}</b> alert "
+        f"#{escape(str(payload.get('alert_id', '')))} · "
         f"<b>{escape(str(payload.get('pseudonym', '')))}</b>",
         f"Reason: {escape(REASONS.get(reason, reason.replace('_', ' ')))}",
     ]

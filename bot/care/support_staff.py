@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from bot.care import outgoing, progress
+from bot.care import eligibility, outgoing, progress
 from bot.care.effects import patient_target, send
 from bot.care.pausing import hold_plan, resume_plan
 from bot.care.programme import Fired, Programme
@@ -37,8 +37,11 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 NOTE_MARK = "!"
-TOPIC_COMMANDS = ("status", "encourage", "pause", "resume", "unlock", "mode", "close", "reopen")
-STAFF_COMMANDS = ("alias", *TOPIC_COMMANDS)
+TOPIC_COMMANDS = (
+    "status", "encourage", "pause", "resume", "unlock", "approve", "mode", "close", "reopen",
+)  # fmt: skip
+SAFETY_COMMANDS = ("ae", "resolve")  # anywhere in the staff chat: see support_safety
+STAFF_COMMANDS = ("alias", *SAFETY_COMMANDS, *TOPIC_COMMANDS)
 MAX_ALIAS = 32
 REFUSED_TOPIC = "⛔ Only helpers can do that here."
 REFUSED_PRIVATE = "Those commands are for helpers, in the helpers' group."
@@ -276,6 +279,15 @@ class StaffActions:
         if planned is not None and planned.status == "pending":  # it must not come again
             await uow.scheduled.mark_done(planned.id, "unlocked by a helper")
         return f"🔓 Module {k} opened for {p.pseudonym} by {escape(actor(m))}."
+
+    async def _approve(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
+        """A helper has reviewed a high-risk baseline: the timetable starts now."""
+        if not await eligibility.approve(uow, self.programme, p):
+            return f"{p.pseudonym} is not waiting for a review."
+        return (
+            f"✅ Baseline reviewed by {escape(actor(m))}: {p.pseudonym}'s weekly plan starts "
+            "today, module 1 as soon as their preferred time and quiet hours allow."
+        )
 
     async def _mode(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
         if args not in ("guided", "unguided"):

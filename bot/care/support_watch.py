@@ -36,7 +36,8 @@ class Watch:
             due = await uow.alerts.unacknowledged_since(uow.clock() - config.ack_after)
             for alert in due:
                 patient = await uow.patients.get(alert.patient_id) if alert.patient_id else None
-                who = patient.pseudonym if patient else "?"
+                # After /forget the alert is still followed up, under its own pseudonym.
+                who = patient.pseudonym if patient else (alert.pseudonym or "?")
                 payload: dict[str, Any] = {
                     "kind": "alert", "alert_id": alert.id, "patient_id": alert.patient_id,
                     "pseudonym": who, "reason": alert.reason,
@@ -45,7 +46,8 @@ class Watch:
                 }  # fmt: skip
                 await to_staff(uow, payload, PRIORITY_SAFETY)
                 await uow.alerts.mark_reposted(alert.id)
-                await uow.audit.append("system", "alert.reposted", who[:16])
+                target = patient.pseudonym if patient else None  # the forgotten stay unnamed
+                await uow.audit.append("system", "alert.reposted", target)
             await uow.commit()
         if due:
             log.warning("reposted %d unacknowledged alerts", len(due))
@@ -92,18 +94,28 @@ class Watch:
                 finished = await self._modules_done(uow, patient, now - timedelta(days=1))
                 if finished:
                     done.append(f"{line} · {', '.join(finished)}")
-        alerts = []
-        for alert in await uow.alerts.list_open():
-            about = await uow.patients.get(alert.patient_id) if alert.patient_id else None
-            who = await self._line(uow, about) if about else "?"
-            alerts.append(f"{who} · {escape(alert.reason.replace('_', ' '))}")
         return {
             "Waiting for an answer": waiting,
             "Inactive": inactive,
             "Deteriorating scores": worse,
             "Modules completed (24 h)": done,
-            "Open alerts": alerts,
+            "Unresolved alerts": await self._alert_lines(uow),
         }
+
+    async def _alert_lines(self, uow: UnitOfWork) -> list[str]:
+        """Alerts open or acknowledged but not resolved: acknowledging is not the end of one."""
+        lines = []
+        for alert in await uow.alerts.list_unresolved():
+            about = await uow.patients.get(alert.patient_id) if alert.patient_id else None
+            who = await self._line(uow, about) if about else f"• {escape(alert.pseudonym or '?')}"
+            state = (
+                "open, not acknowledged"
+                if alert.status == "open"
+                else f"acknowledged by {alert.acknowledged_by}, not resolved"
+            )
+            reason = alert.reason.replace("_", " ")
+            lines.append(f"{who} · #{alert.id} {escape(reason)} · {escape(state)}")
+        return lines
 
     async def _line(self, uow: UnitOfWork, patient: Patient) -> str:
         topic = await uow.support_topics.get_for_patient(patient.id, self.support.config.staff_key)
@@ -116,7 +128,7 @@ class Watch:
     async def _deteriorated(self, uow: UnitOfWork, patient: Patient) -> bool:
         rows = await uow.questionnaires.list_for_patient(patient.id)
         results = [Result(r.instrument, r.timepoint, r.total, r.band, r.at) for r in rows]
-        return outcomes(results).reliable_deterioration
+        return outcomes(results).reliably_worse  # either measure, against its baseline
 
     async def _modules_done(self, uow: UnitOfWork, patient: Patient, since: datetime) -> list[str]:
         runs = await uow.runs.list_for_patient(patient.id)

@@ -8,6 +8,7 @@ from bot.care.commands import Commands
 from bot.care.conversations import Conversations
 from bot.care.programme import Programme
 from bot.care.support import Support, SupportConfig
+from bot.care.support_safety import SafetyDesk
 from bot.care.support_staff import StaffActions
 from bot.care.support_templates import DEFAULT_PATH, load_templates
 from bot.care.support_watch import Watch
@@ -29,6 +30,7 @@ class StaffChannel:
     support: Support
     actions: StaffActions
     watch: Watch
+    desk: SafetyDesk  # alerts resolved, adverse events graded
 
 
 def build_staff_channel(
@@ -61,4 +63,4 @@ def build_staff_channel(
     if support.enabled:
         scheduler.add_daily("staff_digest", settings.staff.digest_time, watch.digest)
         scheduler.add_every("alert_follow_up", FOLLOW_UP_SECONDS, watch.follow_up_alerts)
-    return StaffChannel(support, actions, watch)
+    return StaffChannel(support, actions, watch, SafetyDesk(support))

@@ -7,6 +7,8 @@ audited, their messages are not relayed, and their button presses change nothing
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatType
@@ -14,10 +16,12 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, Update
 
 from bot.app import App
+from bot.care.grading import resolve_buttons
 from bot.care.support import Support
 from bot.care.support_staff import STAFF_COMMANDS, TOPIC_COMMANDS, StaffActions
 from bot.telegram.caller import Caller
 from bot.telegram.patients import event_key
+from bot.telegram.render import keyboard_for
 from bot.telegram.staff_access import StaffDirectory
 
 REFUSAL = "Only helpers can do that here."  # a button press's answer
@@ -87,9 +91,11 @@ def _staff_chat(app: App, actions: StaffActions, directory: StaffDirectory) -> R
             by = await actions.acknowledge(query.from_user.id, int(parts[1]), event_key(update))
             answer = f"Acknowledged by {by}" if by else "Already acknowledged"
             if by and isinstance(query.message, Message) and query.message.html_text:
+                # Acknowledged is not the end: the outcome buttons resolve the alert.
                 await query.message.edit_text(
-                    f"{query.message.html_text}\n\n✅ Acknowledged by {by}", parse_mode="HTML"
-                )
+                    f"{query.message.html_text}\n\n✅ Acknowledged by {escape(by)}",
+                    parse_mode="HTML", reply_markup=keyboard_for(resolve_buttons(int(parts[1]))),
+                )  # fmt: skip
         elif len(parts) == 3 and parts[0] == "enc" and parts[1].isdigit() and parts[2].isdigit():
             uid = query.from_user.id
             answer = await actions.encourage(uid, int(parts[1]), int(parts[2]), event_key(update))

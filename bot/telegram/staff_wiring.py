@@ -13,6 +13,7 @@ from bot.telegram.sender import Sender
 from bot.telegram.staff import staff_routers
 from bot.telegram.staff_access import StaffDirectory, staff_chat_problems
 from bot.telegram.staff_delivery import StaffDelivery
+from bot.telegram.staff_safety import safety_router
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,10 @@ def staff_routers_for(app: App) -> list[Router]:
         return []
     telegram = app.settings.telegram
     directory = StaffDirectory(telegram.staff_chat_id, telegram.staff_allowlist)
-    return staff_routers(app, app.staff.support, app.staff.actions, directory)
+    staff = app.staff
+    # /resolve, /ae and their buttons first: the staff router takes every other button.
+    safety = safety_router(app, staff.desk, staff.actions, directory)
+    return [safety, *staff_routers(app, staff.support, staff.actions, directory)]
 
 
 def attach_staff(app: App, bot: Bot, limits: Limits, sender: Sender) -> None:

@@ -10,15 +10,52 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, patient_fk
 
+# Terms of the graded adverse-event log, from ICH E2A (1994), "Clinical Safety Data Management:
+# Definitions and Standards for Expedited Reporting" (seriousness criteria, causality,
+# expectedness) and ICH E6(R2) (2016) Good Clinical Practice 1.2 / 4.11 (adverse events are
+# recorded, assessed for severity, seriousness and relatedness, and followed to their outcome).
+# Severity is intensity (mild, moderate, severe) and is not seriousness, which E2A ties to what
+# the event results in. A missing value (NULL) means "not yet reviewed".
+SEVERITIES = ("mild", "moderate", "severe")
+SERIOUSNESS = ("serious", "non_serious")
+# E2A II.B: death, life-threatening, inpatient hospitalisation or its prolongation, persistent or
+# significant disability/incapacity, congenital anomaly/birth defect, and "other important
+# medical events" that need intervention to prevent one of these.
+SERIOUS_CRITERIA = (
+    "death",
+    "life_threatening",
+    "hospitalisation",
+    "disability",
+    "congenital_anomaly",
+    "medically_important",
+)
+RELATEDNESS = ("not_related", "unlikely", "possibly", "probably", "definitely")
+EXPECTEDNESS = ("expected", "unexpected")
+AE_OUTCOMES = ("ongoing", "resolved", "resolved_with_sequelae", "unknown")
+# How a helper closed an alert (not an ICH term: what happened when they followed it up).
+RESOLUTIONS = ("safe", "referred", "emergency", "unreachable", "false_alarm")
+ALERT_STATUSES = ("open", "acknowledged", "resolved", "closed")
+UNRESOLVED = ("open", "acknowledged")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> sa.CheckConstraint:
+    listed = ", ".join(f"'{value}'" for value in values)
+    return sa.CheckConstraint(f"{column} IN ({listed})", name=column)
+
 
 class Alert(Base):
-    """A risk signal a helper must see; detail never holds free text."""
+    """A risk signal a helper must see, acknowledge and resolve; detail never holds free text."""
 
     __tablename__ = "alerts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # SET NULL: after /forget the alert stays countable but points at nobody.
+    # SET NULL: after /forget the alert stays actionable under its pseudonym but points at nobody.
     patient_id: Mapped[int | None] = mapped_column(patient_fk("SET NULL"), index=True)
+    pseudonym: Mapped[str | None] = mapped_column(sa.String(16))
+    # The safety event this alert belongs to (None for alerts that are not about safety).
+    adverse_event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("adverse_events.id", ondelete="SET NULL"), index=True
+    )
     reason: Mapped[str] = mapped_column(sa.String(64))
     level: Mapped[str] = mapped_column(sa.String(16))
     detail: Mapped[dict[str, Any]]
@@ -27,23 +64,43 @@ class Alert(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(sa.String(64))
     acknowledged_at: Mapped[datetime | None]
     reposted_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(sa.String(64))
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(sa.String(16))
+    resolution_note_enc: Mapped[bytes | None]  # the helper's own words: encrypted
 
-    __table_args__ = (
-        sa.CheckConstraint("status IN ('open', 'acknowledged', 'closed')", name="status"),
-    )
+    __table_args__ = (_one_of("status", ALERT_STATUSES), _one_of("resolution", RESOLUTIONS))
 
 
 class AdverseEvent(Base):
-    """A safety event and what the programme did about it."""
+    """One safety event (the trigger that started it), what the programme did, and its grading."""
 
     __tablename__ = "adverse_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int | None] = mapped_column(patient_fk("SET NULL"), index=True)
+    pseudonym: Mapped[str | None] = mapped_column(sa.String(16))
     trigger: Mapped[str] = mapped_column(sa.String(64))
     response: Mapped[str] = mapped_column(sa.String(64))
     detail: Mapped[dict[str, Any]]
     at: Mapped[datetime]
+    severity: Mapped[str | None] = mapped_column(sa.String(16))
+    seriousness: Mapped[str | None] = mapped_column(sa.String(16))
+    serious_criterion: Mapped[str | None] = mapped_column(sa.String(32))
+    relatedness: Mapped[str | None] = mapped_column(sa.String(16))
+    expectedness: Mapped[str | None] = mapped_column(sa.String(16))
+    outcome: Mapped[str | None] = mapped_column(sa.String(32))
+    reviewer: Mapped[str | None] = mapped_column(sa.String(64))  # a helper alias
+    reviewed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    __table_args__ = (
+        _one_of("severity", SEVERITIES),
+        _one_of("seriousness", SERIOUSNESS),
+        _one_of("serious_criterion", SERIOUS_CRITERIA),
+        _one_of("relatedness", RELATEDNESS),
+        _one_of("expectedness", EXPECTEDNESS),
+        _one_of("outcome", AE_OUTCOMES),
+    )
 
 
 class AuditEntry(Base):

@@ -1,5 +1,6 @@
 """Repositories: one small class per aggregate; none of them commits."""
 
+from storage.repositories.adverse_events import AdverseEventRepository, EventSummary, Grade
 from storage.repositories.base import Clock, Repository, utcnow
 from storage.repositories.care import ConsentRepository, EnrolmentRepository
 from storage.repositories.events import InboundEventRepository
@@ -25,7 +26,7 @@ from storage.repositories.patients import (
 )
 from storage.repositories.privacy import PrivacyRepository
 from storage.repositories.results import Homework, HomeworkRepository, QuestionnaireRepository
-from storage.repositories.safety import AdverseEventRepository, AlertRepository, AuditRepository
+from storage.repositories.safety import AlertRepository, AuditRepository
 from storage.repositories.scheduled import DueItem, ScheduledItemRepository
 from storage.repositories.staff import StaffRepository, SupportTopicRepository
 
@@ -42,7 +43,9 @@ __all__ = [
     "ConsentRepository",
     "DueItem",
     "EnrolmentRepository",
+    "EventSummary",
     "FlowRevisionRepository",
+    "Grade",
     "Homework",
     "HomeworkRepository",
     "Identity",

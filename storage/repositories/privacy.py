@@ -50,6 +50,8 @@ _PERSONAL_TABLES: tuple[type[Base], ...] = (
     Run,
 )
 _ANONYMISED_TABLES: tuple[type[Alert] | type[AdverseEvent], ...] = (Alert, AdverseEvent)
+# Free text on the anonymised rows (a helper's words may name the person).
+_ERASED: dict[str, dict[str, Any]] = {"alerts": {"resolution_note_enc": None}}
 
 
 class PrivacyRepository(EncryptedRepository):
@@ -63,6 +65,7 @@ class PrivacyRepository(EncryptedRepository):
         args = (self.session, self.cipher, self.clock)
         plain = (self.session, self.clock)
         runs = RunRepository(*args)
+        alerts = AlertRepository(*args)
         data: dict[str, Any] = {
             "exported_at": self.clock(),
             "patient": _columns(patient, skip={"alias_enc"})
@@ -82,7 +85,11 @@ class PrivacyRepository(EncryptedRepository):
             "homework": await HomeworkRepository(*args).list_for_patient(patient_id),
             "scheduled_items": await ScheduledItemRepository(*plain).list_for_patient(patient_id),
             "messages": await OutboxRepository(*args).list_for_patient(patient_id),
-            "alerts": await AlertRepository(*plain).list_for_patient(patient_id),
+            "alerts": [
+                _columns(alert, skip={"resolution_note_enc"})
+                | {"resolution_note": alerts.note(alert)}
+                for alert in await alerts.list_for_patient(patient_id)
+            ],
             "adverse_events": await AdverseEventRepository(*plain).list_for_patient(patient_id),
             "audit_log": await AuditRepository(*plain).list(target=patient.pseudonym),
         }
@@ -101,12 +108,13 @@ class PrivacyRepository(EncryptedRepository):
         for model in _PERSONAL_TABLES:
             column = model.__table__.c.patient_id
             await self.session.execute(sa.delete(model).where(column == patient_id))
-        # Safety records stay countable for trial reporting but lose every link and detail.
+        # Safety records stay for trial reporting, and an unresolved alert stays actionable,
+        # under the pseudonym only: every link to the person, every detail and every note goes.
         for safety_model in _ANONYMISED_TABLES:
             await self.session.execute(
                 sa.update(safety_model)
                 .where(safety_model.patient_id == patient_id)
-                .values(patient_id=None, detail={})
+                .values(patient_id=None, detail={}, **_ERASED.get(safety_model.__tablename__, {}))
                 .execution_options(synchronize_session=False)
             )
         await self.session.execute(

@@ -1,4 +1,4 @@
-"""Alerts, adverse events and the audit log."""
+"""Alerts (opened, acknowledged, resolved) and the audit log; adverse events are next door."""
 
 from __future__ import annotations
 
@@ -6,20 +6,41 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AdverseEvent, Alert, AuditEntry
-from storage.repositories.base import Repository
+from storage.crypto import FieldCipher
+from storage.models import Alert, AuditEntry, Patient
+from storage.models.safety import UNRESOLVED
+from storage.repositories.adverse_events import AdverseEventRepository
+from storage.repositories.base import Clock, Repository, utcnow
+
+ALERT_NOTE = "alerts.resolution_note"
 
 
 class AlertRepository(Repository):
-    """Risk alerts for helpers; `detail` must hold no free text."""
+    """Risk alerts for helpers; `detail` holds no free text, the resolution note is encrypted."""
+
+    # Not an EncryptedRepository: its `open` decrypts, and here `open` opens an alert.
+    def __init__(self, session: AsyncSession, cipher: FieldCipher, clock: Clock = utcnow) -> None:
+        """Bind to one session, the field cipher (for the note) and a clock."""
+        super().__init__(session, clock)
+        self.cipher = cipher
 
     async def open(
-        self, patient_id: int | None, reason: str, level: str, detail: dict[str, Any] | None = None
+        self,
+        patient_id: int | None,
+        reason: str,
+        level: str,
+        detail: dict[str, Any] | None = None,
+        *,
+        adverse_event_id: int | None = None,
     ) -> Alert:
-        """Open a new alert."""
+        """Open a new alert (part of a safety event when `adverse_event_id` is given)."""
+        patient = await self.session.get(Patient, patient_id) if patient_id is not None else None
         alert = Alert(
             patient_id=patient_id,
+            pseudonym=patient.pseudonym if patient else None,
+            adverse_event_id=adverse_event_id,
             reason=reason,
             level=level,
             detail=detail or {},
@@ -43,6 +64,71 @@ class AlertRepository(Repository):
             .execution_options(synchronize_session="fetch")
         )
         return int(getattr(await self.session.execute(stmt), "rowcount", 0)) > 0
+
+    async def resolve(
+        self, alert_id: int, by: str, resolution: str, note: str | None = None
+    ) -> bool:
+        """Resolve an unresolved alert with an outcome (acknowledging it too if nobody had)."""
+        now = self.clock()
+        values: dict[str, Any] = {
+            "status": "resolved", "resolved_by": by, "resolved_at": now, "resolution": resolution,
+        }  # fmt: skip
+        if note is not None:
+            values["resolution_note_enc"] = self.cipher.encrypt_text(note, ALERT_NOTE)
+        # The status condition makes a second helper's press a no-op, even at the same moment.
+        resolved = await self._update(Alert.status.in_(UNRESOLVED), alert_id, values)
+        if resolved:
+            acknowledged = {"acknowledged_by": by, "acknowledged_at": now}
+            await self._update(Alert.acknowledged_by.is_(None), alert_id, acknowledged)
+        return resolved
+
+    async def _update(self, condition: Any, alert_id: int, values: dict[str, Any]) -> bool:
+        stmt = (
+            sa.update(Alert)
+            .where(Alert.id == alert_id, condition)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        changed = int(getattr(await self.session.execute(stmt), "rowcount", 0)) > 0
+        if changed:  # an Alert already loaded in this unit of work shows the new values
+            await self.session.get(Alert, alert_id, populate_existing=True)
+        return changed
+
+    async def set_note(self, alert_id: int, note: str | None) -> None:
+        """Keep (or, with None, erase) the helper's note on how an alert ended."""
+        token = None if note is None else self.cipher.encrypt_text(note, ALERT_NOTE)
+        await self._update(sa.true(), alert_id, {"resolution_note_enc": token})
+
+    def note(self, alert: Alert) -> str | None:
+        """The helper's note on an alert, decrypted."""
+        token = alert.resolution_note_enc
+        return None if token is None else self.cipher.decrypt_text(token, ALERT_NOTE)
+
+    async def unresolved_for(self, patient_id: int) -> bool:
+        """Does this patient have a safety alert (one of an adverse event) nobody resolved yet?"""
+        stmt = sa.select(Alert.id).where(
+            Alert.patient_id == patient_id,
+            Alert.adverse_event_id.is_not(None),
+            Alert.status.in_(UNRESOLVED),
+        )
+        return (await self.session.scalar(stmt.limit(1))) is not None
+
+    async def list_unresolved(self) -> list[Alert]:
+        """Open and acknowledged alerts, oldest first."""
+        stmt = sa.select(Alert).where(Alert.status.in_(UNRESOLVED)).order_by(Alert.id)
+        return list((await self.session.scalars(stmt)).all())
+
+    async def count_unresolved(self, patient_id: int) -> int:
+        """How many of a patient's alerts are open or acknowledged."""
+        stmt = sa.select(sa.func.count()).where(
+            Alert.patient_id == patient_id, Alert.status.in_(UNRESOLVED)
+        )
+        return int(await self.session.scalar(stmt) or 0)
+
+    async def list_for_event(self, event_id: int) -> list[Alert]:
+        """The alerts of one safety event, oldest first."""
+        stmt = sa.select(Alert).where(Alert.adverse_event_id == event_id).order_by(Alert.id)
+        return list((await self.session.scalars(stmt)).all())
 
     async def close(self, alert_id: int) -> None:
         """Close an alert."""
@@ -73,30 +159,6 @@ class AlertRepository(Repository):
         return list((await self.session.scalars(stmt)).all())
 
 
-class AdverseEventRepository(Repository):
-    """The adverse-event log."""
-
-    async def record(
-        self, patient_id: int, trigger: str, response: str, detail: dict[str, Any] | None = None
-    ) -> AdverseEvent:
-        """Log a safety event and the programme's response."""
-        event = AdverseEvent(
-            patient_id=patient_id,
-            trigger=trigger,
-            response=response,
-            detail=detail or {},
-            at=self.clock(),
-        )
-        self.session.add(event)
-        await self.session.flush()
-        return event
-
-    async def list_for_patient(self, patient_id: int) -> list[AdverseEvent]:
-        """Return a patient's adverse events, oldest first."""
-        stmt = sa.select(AdverseEvent).where(AdverseEvent.patient_id == patient_id)
-        return list((await self.session.scalars(stmt.order_by(AdverseEvent.id))).all())
-
-
 class AuditRepository(Repository):
     """Append-only audit log."""
 
@@ -121,3 +183,6 @@ class AuditRepository(Repository):
             stmt = stmt.where(AuditEntry.target == target)
         rows = (await self.session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit))).all()
         return list(reversed(rows))
+
+
+__all__ = ["AdverseEventRepository", "AlertRepository", "AuditRepository"]
