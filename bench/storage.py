@@ -2,8 +2,9 @@
 
 Usage: python bench/storage.py [--patients 1000] [--backend sqlite|postgres|both]
 
-Each patient: /start, consent, 18+, a typed name, language, nine PHQ-9 taps and six GAD-7 taps
-(20 events, each one unit of work: dedupe, load the run, step the engine, encrypt, outbox, commit).
+Each patient: /start, consent, 18+, a typed name, language, country, time zone, nine PHQ-9 taps
+and four GAD-7 taps (20 events, each one unit of work: dedupe, load the run, step the engine,
+encrypt, outbox, commit).
 Prints events/s, p50/p99 latency per event, peak memory and the PostgreSQL/SQLite ratio.
 """
 
@@ -73,9 +74,9 @@ async def one_patient(app: App, number: int, latencies: list[float]) -> None:
 
     pid = await timed(lambda: app.enrolment.start("telegram", user, user, key=key()))
     assert isinstance(pid, int)
-    taps = ["I agree", "Yes", None, "English"]
+    taps = ["I agree", "Yes", None, "English", "United Kingdom", "Yes, that's right"]
     taps += [LABELS[(number + i) % 3] for i in range(8)] + [LABELS[0]]  # item 9 stays 0
-    taps += [LABELS[(number * i) % 4] for i in range(6)]
+    taps += [LABELS[(number * i) % 4] for i in range(4)]  # 20 events in all, as before
     for label in taps:
         if label is None:
             await timed(lambda: app.conversations.text(pid, key(), f"Bench Person {number}"))

@@ -61,8 +61,10 @@ ANSWERS = [
     ("I agree", "Are you 18 or older?"),
     ("Yes", "What would you like me to call you?"),
     ("Sam", "Which language would you like me to use?"),
-    ("English", "(1/9)"),
-    *[("Not at all", f"({n}/9)") for n in range(2, 7)],
+    ("English", "Which country are you living in"),
+    ("United Kingdom", "Is that right?"),
+    ("Yes, that's right", "(1/9)"),
+    *[("Not at all", f"({n}/9)") for n in range(2, 5)],  # ten answers, as before
 ]
 ECHO_ANSWERS = [(text, text) for text, _ in ANSWERS]
 # Inbound runs measure the bot, not Telegram's caps: the bot's overall cap is raised as paid

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
@@ -66,9 +67,25 @@ class ParsedFlow:
     data: dict[str, Any]
 
 
+class _Constructor(RoundTripConstructor):
+    """ruamel's round-trip constructor, but an impossible date is an error at its line."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        """A date or time; `2026-13-01` raises a positioned error instead of a bare ValueError."""
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError as error:
+            problem = f"this date does not exist ({error})"
+            raise ConstructorError(None, None, problem, node.start_mark) from None
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
 def parse_yaml(text: str, path: str) -> tuple[Any, Positions]:
     """Parse YAML into plain data and positions; raise YamlSyntaxError with the position."""
     yaml = YAML(typ="rt", pure=True)
+    yaml.Constructor = _Constructor
     try:
         document = yaml.load(text)
     except MarkedYAMLError as error:
@@ -115,6 +132,7 @@ _YAML_HINTS = (
     ),
     ("expected ',' or ']'", "this `[...]` list is not closed properly: check commas and `]`"),
     ("expected ',' or '}'", "this `{...}` mapping is not closed properly: check commas and `}`"),
+    ("date does not exist", "this date does not exist: write a real date as YYYY-MM-DD"),
 )
 
 

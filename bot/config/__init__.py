@@ -19,8 +19,6 @@ from bot.config.parsers import (
     parse_time_window,
 )
 from bot.config.sections import (
-    FALLBACK_REGION,
-    CrisisContact,
     DatabaseSettings,
     LoggingSettings,
     ProgrammeSettings,
@@ -39,11 +37,9 @@ __all__ = [
     "DEFAULT_CONFIG_FILE",
     "ENV_DELIMITER",
     "ENV_PREFIX",
-    "FALLBACK_REGION",
     "FREE_GLOBAL_RATE",
     "PAID_GLOBAL_RATE",
     "ConfigError",
-    "CrisisContact",
     "DatabaseSettings",
     "LoggingSettings",
     "ProgrammeSettings",

@@ -60,8 +60,7 @@ def test_defaults_without_any_file() -> None:
     assert settings.programme.preferred_time == time(9, 0)
     assert settings.programme.path.name == "programme"
     assert settings.programme.path.parent.name == "flows"
-    assert settings.safety.contacts_for("UK")[0].phone == "999"
-    assert settings.safety.contacts_for("xx") == settings.safety.crisis_contacts["international"]
+    assert settings.safety.crisis_contacts is None  # crisis contacts are programme data now
 
 
 def test_values_from_file(tmp_path: Path) -> None:
@@ -195,12 +194,6 @@ def test_bad_duration_from_environment_names_key_variable_and_expectation(
         ('[database]\nurl = "mysql://x"', "database.url", "postgresql+asyncpg://"),
         ('[logging]\nformat = "xml"', "logging.format", "'text' or 'json'"),
         ("[scheduler]\nsweep_seconds = -1", "scheduler.sweep_seconds", "greater than 0"),
-        ("[safety]\ncrisis_contacts = { uk = [] }", "safety.crisis_contacts", "international"),
-        (
-            '[[safety.crisis_contacts.international]]\nname = "Nobody"',
-            "safety.crisis_contacts.international[0]",
-            "at least one of phone, text or url",
-        ),
     ],
 )
 def test_bad_file_value_gives_one_line_with_key_and_file(
@@ -250,14 +243,24 @@ def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
 
 
 def test_unknown_section_and_nested_key_suggestions(tmp_path: Path) -> None:
-    path = write(
-        tmp_path, '[telegarm]\ntoken = "x"\n[[safety.crisis_contacts.uk]]\nnam = "x"\nphone = "1"\n'
-    )
+    path = write(tmp_path, '[telegarm]\ntoken = "x"\n[safety]\nrecheck_hour = 4\n')
     message = error_of(path)
     assert "config error: telegarm (from " in message
     assert 'did you mean "telegram"?' in message
-    assert "safety.crisis_contacts.uk[0].nam" in message
-    assert 'did you mean "name"?' in message
+    assert "safety.recheck_hour" in message
+    assert 'did you mean "recheck_hours"?' in message
+
+
+def test_an_old_file_with_crisis_contacts_still_loads(tmp_path: Path) -> None:
+    # The contacts moved to the programme (safety/crisis_contacts.yml); the app warns at start.
+    path = write(
+        tmp_path,
+        '[[safety.crisis_contacts.uk]]\nname = "Samaritans"\nphone = "116 123"\n'
+        '[[safety.crisis_contacts.international]]\nname = "Find a Helpline"\n',
+    )
+    settings = load_settings(path)
+    assert settings.safety.crisis_contacts is not None
+    assert settings.safety.crisis_contacts["uk"][0]["phone"] == "116 123"
 
 
 def test_unknown_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:

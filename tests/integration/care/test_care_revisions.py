@@ -57,7 +57,9 @@ async def test_old_runs_finish_on_their_revision_new_ones_get_the_new_one_and_mi
         shown = await early.tap("Yes")
         assert OLD_NAME_QUESTION in texts(shown)
         assert "Nice to meet you, Ada." in texts(await early.type("Ada"))
-        assert "9 short questions" in texts(await early.tap("English"))
+        assert "Which country" in texts(await early.tap("English"))
+        await early.tap("United Kingdom")
+        assert "9 short questions" in texts(await early.tap("Yes, that's right"))
 
         newcomer = Patient(app, external_id=222)
         await newcomer.start()
