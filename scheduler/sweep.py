@@ -115,11 +115,14 @@ class Sweeper:
         self, work: UnitOfWork, item: DueItem, patient: Patient, now: datetime
     ) -> str | None:
         """Withdrawn, paused or asleep: the patient's state can stop an item before its handler."""
-        if patient.status in GONE_STATUSES:
+        # Stopping never ends a risk pathway: its items go out even after /stop, when paused
+        # and in quiet hours. Only a patient who blocked the bot cannot be reached at all.
+        safety = bool(item.payload.get("safety"))
+        if patient.status in GONE_STATUSES and not (safety and patient.status == "withdrawn"):
             await work.scheduled.mark_dropped(item.id, f"patient {patient.status}")
             return "dropped"
-        if item.payload.get("safety"):
-            return None  # safety re-checks go out even when paused and in quiet hours
+        if safety:
+            return None
         if patient.status == "paused":
             await hold_item(work, item.id, now, self.rules.hold_recheck)
             return "held"

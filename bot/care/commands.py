@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -15,6 +16,8 @@ from bot.care import outgoing, phrases, progress
 from bot.care.conversations import Conversations, FinishHook
 from bot.care.effects import send
 from bot.care.pausing import hold_plan, resume_plan
+from bot.care.safety import SAFETY_KIND
+from bot.care.safety_followup import followup_due
 from flows.runtime import RunState
 from storage.models import Patient, Run
 from storage.uow import UnitOfWork
@@ -33,9 +36,17 @@ COMMAND_FLOWS = {
     "forget": "forget",
 }
 SERVICE_COMMANDS = ("mydata", "progress")
+# Command flows told whether the safety pathway still has a check-in to come (it comes anyway).
+SAFETY_AWARE = frozenset({"pause", "stop"})
 RECENT_ENTRIES = 10
-# Messages and reminders that stop while a patient is paused or has withdrawn.
+# Messages and reminders that stop while a patient is paused or has withdrawn. Never a safety
+# re-check ("start_flow" with `safety` in its payload) nor a flow's own timeout: stopping or
+# pausing never ends a risk pathway.
 PLANNED_KINDS = ("module_release", "reminder", "checkin", "measure", "homework_reminder")
+# What "stop the lessons" stops: the check-ins and the measures go on (intention to treat).
+LESSON_KINDS = ("module_release", "reminder", "homework_reminder")
+LESSON_RUNS = ("module", "reminder")
+LESSONS_STOPPED = "lessons_stopped"  # the enrolment's status once the lessons were stopped
 
 
 @dataclass
@@ -64,11 +75,16 @@ class Commands:
                 await self._progress(uow, patient)
             else:
                 await self.conversations.abandon_runs(uow, patient, kind="command")
-                await self.conversations.start_flow(
-                    uow, patient, COMMAND_FLOWS[command], kind="command"
-                )
+                await self._start_command(uow, patient, COMMAND_FLOWS[command])
             await uow.commit()
         return True
+
+    async def _start_command(self, uow: UnitOfWork, patient: Patient, flow: str) -> None:
+        variables: dict[str, Any] = {}
+        if flow in SAFETY_AWARE:  # their words must not promise silence a re-check would break
+            variables["safety_followup"] = await followup_due(uow, patient)
+            variables["daily_checkin"] = patient.daily_checkin
+        await self.conversations.start_flow(uow, patient, flow, kind="command", variables=variables)
 
     async def refuse_in_group(
         self, messenger: str, chat_id: int, language: str, key: str | None = None
@@ -151,15 +167,17 @@ class Commands:
         self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
     ) -> None:
         if outcome == "pause_requested":
-            await self.conversations.start_flow(uow, patient, "pause", kind="command")
+            await self._start_command(uow, patient, "pause")
 
     async def _stopped(
         self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
     ) -> None:
-        if outcome == "withdraw_keep":
+        if outcome == "stop_lessons":
+            await self._stop_lessons(uow, patient)
+        elif outcome == "withdraw_keep":
             await uow.patients.update(patient, status="withdrawn")
-            await uow.scheduled.cancel_for_patient(patient.id)
-            await self.conversations.abandon_runs(uow, patient)
+            await uow.scheduled.cancel_for_patient(patient.id, PLANNED_KINDS)
+            await self._abandon(uow, patient, lambda r: r.kind != SAFETY_KIND)
             await uow.audit.append(
                 f"patient:{patient.pseudonym}",
                 "patient.withdrawn",
@@ -167,7 +185,29 @@ class Commands:
                 {"data": "kept"},
             )
         elif outcome == "withdraw_delete":
+            # The patient is gone with their data: only then does a safety re-check go too.
             await self._forget(uow, patient, run, state, "confirmed")
+
+    async def _stop_lessons(self, uow: UnitOfWork, patient: Patient) -> None:
+        """No more modules or their reminders; the check-ins and questionnaires go on."""
+        enrolment = await uow.enrolments.current(patient.id)
+        if enrolment is not None:
+            await uow.enrolments.update(enrolment, status=LESSONS_STOPPED)
+        cancelled = await uow.scheduled.cancel_for_patient(patient.id, LESSON_KINDS)
+        await self._abandon(uow, patient, lambda r: r.kind in LESSON_RUNS)
+        await uow.audit.append(
+            f"patient:{patient.pseudonym}",
+            "patient.lessons_stopped",
+            patient.pseudonym,
+            {"cancelled": cancelled},
+        )
+
+    async def _abandon(
+        self, uow: UnitOfWork, patient: Patient, which: Callable[[Run], bool]
+    ) -> None:
+        for active in await uow.runs.list_for_patient(patient.id):
+            if active.status == "active" and which(active):
+                await uow.runs.finish(active, "abandoned")
 
     async def _forget(
         self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str

@@ -2,6 +2,7 @@
 
 A held item keeps its original due time in its payload (`held_from`) and when the hold began
 (`held_at`), so the shift on resume is exact however often the sweep looked at it meanwhile.
+The safety pathway's items are neither held nor shifted: a pause never delays a re-check.
 """
 
 from __future__ import annotations
@@ -23,12 +24,18 @@ HELD_AT = "held_at"
 
 async def hold_plan(uow: UnitOfWork, patient: Patient, now: datetime) -> int:
     """Note when the pause began on each pending item (their times are left alone)."""
-    items = await uow.scheduled.list_for_patient(patient.id, status="pending")
+    items = await _planned(uow, patient)
     for item in items:
         if HELD_AT not in item.payload:
             item.payload = {**item.payload, HELD_AT: now.isoformat()}
     await uow.flush()
     return len(items)
+
+
+async def _planned(uow: UnitOfWork, patient: Patient) -> list[ScheduledItem]:
+    """The patient's pending items that a pause holds (all but the safety pathway's)."""
+    items = await uow.scheduled.list_for_patient(patient.id, status="pending")
+    return [item for item in items if not item.payload.get("safety")]
 
 
 async def hold_item(uow: UnitOfWork, item_id: int, now: datetime, recheck: timedelta) -> None:
@@ -55,7 +62,7 @@ def pause_length(items: list[ScheduledItem], now: datetime) -> timedelta | None:
 
 async def resume_plan(uow: UnitOfWork, patient: Patient, now: datetime) -> timedelta | None:
     """Shift the patient's plan by the length of the pause that just ended; return it."""
-    items = await uow.scheduled.list_for_patient(patient.id, status="pending")
+    items = await _planned(uow, patient)
     delta = pause_length(items, now)
     if delta is not None:
         await shift_plan(uow, patient, delta)
@@ -63,8 +70,8 @@ async def resume_plan(uow: UnitOfWork, patient: Patient, now: datetime) -> timed
 
 
 async def shift_plan(uow: UnitOfWork, patient: Patient, delta: timedelta) -> int:
-    """Move every pending item of the patient `delta` later (held ones from their original time)."""
-    items = await uow.scheduled.list_for_patient(patient.id, status="pending")
+    """Move the patient's pending items `delta` later (held ones from their original time)."""
+    items = await _planned(uow, patient)
     for item in items:
         payload = dict(item.payload)
         original = payload.pop(HELD_FROM, None)

@@ -32,7 +32,7 @@ from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.app import App, StartupError, build_app
+from bot.app import App, StartupError, build_app, check_staffing
 from bot.config import Settings
 from bot.telegram.caller import IdentifyCaller
 from bot.telegram.groups import group_router
@@ -162,6 +162,7 @@ def freeze_startup_heap() -> None:
 
 async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
     """Run until SIGINT/SIGTERM."""
+    check_staffing(settings)
     app = await build_app(settings)
     wiring = wire(app)
     bot, sender, dispatcher, order = wiring.bot, wiring.sender, wiring.dispatcher, wiring.order

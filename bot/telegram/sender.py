@@ -5,7 +5,9 @@ one message: the only duplicate possible), and a chat's next message goes only o
 before it is recorded (sends that finish together are recorded in one commit: settling.py).
 429 pauses all sends; 5xx and network errors retry with backoff and jitter; 403 marks the
 patient blocked and parks their messages; 400 records the message as failed with the reason,
-and the conversation goes on.
+and the conversation goes on. The staff chat is different: what it refuses or misses is tried
+again until it answers (an alert is never dropped), and the alert's patient is told
+(staff_failures.py).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from bot.app import App
 from bot.telegram.limits import Limits
 from bot.telegram.render import Part, render
 from bot.telegram.settling import Settler
+from bot.telegram.staff_failures import keeps_trying, tell_patient
 from storage.models import OutboxMessage
 from storage.repositories import OutgoingMessage
 
@@ -174,16 +177,24 @@ class Sender:
         except TelegramRetryAfter as error:
             self.limits.pause(error.retry_after)
             await self._retry(message, "429", float(error.retry_after), count=False)
-        except TelegramForbiddenError:
-            await self._blocked(message)
+        except TelegramForbiddenError as error:
+            if message.target_kind == "staff":  # the bot left the staff chat, not a patient
+                await self._staff_refused(message, f"403 {error.message}")
+            else:
+                await self._blocked(message)
         except TelegramBadRequest as error:
+            if keeps_trying(message, error):
+                await self._staff_refused(message, f"400 {error.message}")
+                return False
             await self._bad_request(message, error)
             return True  # recorded as failed; the conversation goes on
         except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
             await self._retry(message, type(error).__name__, _backoff(message.attempts))
+            await tell_patient(self.app, message, self.app.clock.now(), refused=False)
         except Exception:
             log.exception("sending outbox message %s failed unexpectedly", message.id)
             await self._retry(message, "unexpected error", _backoff(message.attempts))
+            await tell_patient(self.app, message, self.app.clock.now(), refused=False)
         else:
             try:
                 await self._settle(message, "sent", sent_id)
@@ -250,13 +261,21 @@ class Sender:
     async def _retry(
         self, message: OutgoingMessage, reason: str, delay: float, *, count: bool = True
     ) -> None:
-        give_up = count and message.attempts >= MAX_ATTEMPTS
+        # The staff chat's messages wait for it however long it takes: nothing else would.
+        give_up = count and message.attempts >= MAX_ATTEMPTS and message.target_kind != "staff"
         retry_at = None if give_up else self.app.clock.now() + timedelta(seconds=delay)
         async with self.app.uow() as uow:
             await uow.outbox.mark_failed(message.id, reason, retry_at)
             await uow.session.commit()
         if give_up:
             log.error("outbox message %s failed after %s attempts", message.id, message.attempts)
+
+    async def _staff_refused(self, message: OutgoingMessage, reason: str) -> None:
+        """The staff chat cannot be reached: try again later, and tell the alert's patient."""
+        # Telegram's description names the chat's problem, never a message's text.
+        log.error("the staff chat refused outbox message %s: %s", message.id, reason)
+        await self._retry(message, reason, _backoff(message.attempts))
+        await tell_patient(self.app, message, self.app.clock.now(), refused=True)
 
     async def _blocked(self, message: OutgoingMessage) -> None:
         """403: the patient blocked the bot. Park their messages; nothing retries forever."""

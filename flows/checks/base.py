@@ -12,8 +12,11 @@ from flows.model import Flow, ProgrammeSettings, State
 
 # Names every template may read without a flow setting them: the patient's context.
 CONTEXT_NAMES = frozenset(
-    {"alias", "language", "week", "care_mode", "timepoint", "pseudonym", "module", "now", "today"}
-)
+    {
+        "alias", "language", "week", "care_mode", "timepoint", "pseudonym", "module", "now",
+        "today", "staffed",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

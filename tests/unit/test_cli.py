@@ -58,3 +58,23 @@ def test_schedule_show_on_an_empty_database(
     result = CliRunner().invoke(main, ["schedule", "show"])
     assert result.exit_code == 0, result.output
     assert "nothing" in result.output
+
+
+@pytest.mark.parametrize("triage", ["auto", "guided"])
+def test_run_without_a_staff_chat_refuses_and_names_both_ways_out(
+    monkeypatch: pytest.MonkeyPatch, triage: str
+) -> None:
+    monkeypatch.setenv("DAYBREAK_TELEGRAM__TOKEN", "123456:ABC-DEF")
+    monkeypatch.setenv("DAYBREAK_PROGRAMME__TRIAGE", triage)
+    monkeypatch.delenv("DAYBREAK_TELEGRAM__STAFF_CHAT_ID", raising=False)
+    monkeypatch.delenv("DAYBREAK_PROGRAMME__STAFFING", raising=False)
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 2
+    lines = [line.strip() for line in result.output.splitlines() if line.strip()]
+    assert lines[0].startswith("daybreak: ")
+    assert "nobody would read" in lines[0]
+    (staff,) = [line for line in lines if "telegram.staff_chat_id" in line and "staff it" in line]
+    assert "DAYBREAK_TELEGRAM__STAFF_CHAT_ID" in staff
+    (unstaffed,) = [line for line in lines if 'programme.staffing = "unstaffed"' in line]
+    assert "DAYBREAK_PROGRAMME__STAFFING=unstaffed" in unstaffed
+    assert "ABC-DEF" not in result.output

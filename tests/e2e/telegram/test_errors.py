@@ -5,9 +5,13 @@ One `daybreak run` serves the module; each scenario is its own patient.
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from pathlib import Path
+
 import pytest
 
-from tests.e2e.telegram.conftest import BotProcess, Patient, eventually
+from tests.e2e.telegram.conftest import BotProcess, Patient, bot_env, eventually
 from tests.fakebot import FakeBotApi, Limits
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -117,3 +121,23 @@ async def test_a_refused_message_is_recorded_failed_and_the_conversation_goes_on
     await dee.expect("Are you 18 or older?")
     assert fake.violations == []
     assert fake.rate_limited == []
+
+
+async def test_staffed_without_a_staff_chat_refuses_to_start_naming_both_ways_out(
+    shared_fake: FakeBotApi, tmp_path: Path
+):
+    env = bot_env(tmp_path, shared_fake, DAYBREAK_PROGRAMME__STAFFING="staffed")
+    env.pop("DAYBREAK_TELEGRAM__STAFF_CHAT_ID", None)
+    before = len(shared_fake.requests)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(process.communicate(), 120)  # imports take a while
+    text = output.decode()
+    assert process.returncode == 2, text
+    assert "telegram.staff_chat_id (DAYBREAK_TELEGRAM__STAFF_CHAT_ID)" in text
+    assert 'programme.staffing = "unstaffed" (DAYBREAK_PROGRAMME__STAFFING=unstaffed)' in text
+    assert shared_fake.token not in text
+    # Refused before a word to Telegram (a starting bot first publishes its commands).
+    assert not any(r["method"] == "setMyCommands" for r in shared_fake.requests[before:])

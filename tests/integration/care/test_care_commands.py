@@ -103,6 +103,7 @@ async def test_settings_change_name_time_zone_and_language(app: App, patient: Pa
 async def test_stop_and_keep_withdraws_but_keeps_answers(app: App, patient: Patient):
     await onboard(patient)
     await patient.command("stop")
+    await patient.tap("Stop everything")
     shown = await patient.tap("Keep my answers for the study")
     assert "I won't message you again" in texts(shown)
     row = await patient_row(app, patient)
@@ -116,6 +117,7 @@ async def test_stop_and_keep_withdraws_but_keeps_answers(app: App, patient: Pati
 async def test_stop_and_delete_removes_the_patient(app: App, patient: Patient):
     await onboard(patient)
     await patient.command("stop")
+    await patient.tap("Stop everything")
     await patient.tap("Delete everything")
     await patient.tap("Yes")
     assert await patient_row(app, patient) is None

@@ -41,6 +41,14 @@ BROKEN = {
         ["tap: I agree", "bot: {pattern: '^bye'}"],
         ["a message matching /^bye/", '1. "What should I call you?"'],
     ),
+    "no_bot text": (
+        ["no_bot: daybreak"],
+        ['expected no message containing "daybreak"', 'the bot sent "Welcome to Daybreak!"'],
+    ),
+    "no_bot pattern": (
+        ["no_bot: {pattern: 'not an? emergency'}"],
+        ["no message matching /not an? emergency/", '"This is not an emergency service."'],
+    ),
     "buttons": (
         ["buttons: [Yes, No]"],
         ['expected buttons ["Yes", "No"]', 'offers ["I agree", "Not now"]'],
