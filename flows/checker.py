@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flows.checks import asks, graph, programme, questionnaires, texts, variables
+from flows.checks import asks, countries, graph, programme, questionnaires, texts, variables, words
 from flows.checks.base import Programme
 from flows.diagnostics import Diagnostic
 from flows.loader import ParsedFlow
@@ -23,8 +23,10 @@ def check_flows(parsed: Sequence[ParsedFlow], settings: ProgrammeSettings) -> li
         problems += graph.check(file)
         problems += asks.check(file)
         problems += questionnaires.check(file)
+        problems += words.check(file)
         problems += texts.check(whole, file)
     problems += programme.duplicate_ids(whole)
     problems += programme.unknown_flows(whole)
     problems += variables.check(whole)
+    problems += countries.check(whole)
     return sorted(set(problems))

@@ -8,7 +8,7 @@ A bad answer never raises; it produces a reprompt. A flow that runs in circles i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from flows import questions
@@ -44,9 +44,10 @@ from flows.runtime import (
     ScheduleTimeout,
     Stale,
     StepResult,
+    TextAnswer,
     TimeoutFired,
 )
-from flows.session import Session
+from flows.session import HELD, Session
 
 MAX_TRANSITIONS = 1000
 
@@ -75,14 +76,26 @@ def start(
 
 
 def step(
-    source: FlowSource, state: RunState, event: Event, context: Mapping[str, Any]
+    source: FlowSource,
+    state: RunState,
+    event: Event,
+    context: Mapping[str, Any],
+    interrupt: Callable[[Effect], bool] | None = None,
 ) -> StepResult:
-    """Apply one event to a run and return the new state with its effects."""
-    session = Session(source, state, context, event)
+    """Apply one event to a run and return the new state with its effects.
+
+    When `interrupt` says yes to an effect, the flow says nothing after it: the run is held
+    before its next state (see `reask`), so another conversation can be the only one open.
+    """
+    session = Session(source, state, context, event, interrupt)
     awaiting = state.awaiting
     if state.status != "active" or awaiting is None:
         return _stale_or_nothing(session, event)
-    if isinstance(event, TimeoutFired):
+    if awaiting.input == HELD:
+        _go_on_or_stale(session, event)
+    elif awaiting.unseen and isinstance(event, TextAnswer):
+        _repeat(session, awaiting)
+    elif isinstance(event, TimeoutFired):
         _on_timeout(session, event, awaiting)
     elif isinstance(event, ButtonPress) and event.token != awaiting.token:
         session.emit(Stale(token=event.token))
@@ -94,11 +107,43 @@ def step(
 
 
 def reask(source: FlowSource, state: RunState, context: Mapping[str, Any]) -> StepResult:
-    """Send the open question again, with the same token (e.g. after a command or a restart)."""
+    """Send the open question again with the same token, or let a held run go on.
+
+    Used after a command, a restart, or the conversation that interrupted this one ended.
+    """
     session = Session(source, state, context, None)
     if state.status == "active" and state.awaiting is not None:
-        questions.repeat(session, state.awaiting)
+        if state.awaiting.input == HELD:
+            _go_on(session)
+        else:
+            _repeat(session, state.awaiting)
     return session.result()
+
+
+def out_of_sight(state: RunState) -> RunState:
+    """The run with its open question marked unseen: the patient's next words re-ask it."""
+    if state.awaiting is None or state.awaiting.input == HELD:
+        return state
+    return state.model_copy(update={"awaiting": state.awaiting.model_copy(update={"unseen": True})})
+
+
+def _repeat(session: Session, awaiting: Awaiting) -> None:
+    session.awaiting = awaiting.model_copy(update={"unseen": False})
+    questions.repeat(session, session.awaiting)
+
+
+def _go_on(session: Session) -> None:
+    """A held run enters the state it was held before."""
+    session.awaiting = None
+    _run_from(session, session.frame.state)
+
+
+def _go_on_or_stale(session: Session, event: Event) -> None:
+    # A held run has no open question: an old button or timeout is stale, words let it go on.
+    if isinstance(event, ButtonPress | TimeoutFired):
+        session.emit(Stale(token=event.token))
+    else:
+        _go_on(session)
 
 
 def migrate(source: FlowSource, state: RunState, context: Mapping[str, Any]) -> StepResult:
@@ -153,6 +198,9 @@ def _run_from(session: Session, name: str) -> None:
     target: str | None = name
     for _ in range(MAX_TRANSITIONS):
         if target is None or session.status != "active":
+            return
+        if session.interrupted:
+            session.hold(target)
             return
         target = _enter(session, target)
     session.fail(f"the flow moved {MAX_TRANSITIONS} times without waiting for the patient")
@@ -318,4 +366,13 @@ _HANDLERS = {
     EndState: _enter_end,
 }
 
-__all__ = ["MAX_TRANSITIONS", "Effect", "FlowSource", "migrate", "reask", "start", "step"]
+__all__ = [
+    "MAX_TRANSITIONS",
+    "Effect",
+    "FlowSource",
+    "migrate",
+    "out_of_sight",
+    "reask",
+    "start",
+    "step",
+]

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from flows.checker import check_flows
+from flows.checks.crisis_terms import check_crisis_terms
+from flows.contacts import check_programme_contacts
 from flows.diagnostics import Diagnostic
 from flows.errors import suggest
 from flows.loader import (
@@ -75,7 +77,8 @@ def flow_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def _is_flow_file(path: Path) -> bool:
-    return path.name != PROGRAMME_FILE and not path.name.endswith(TEST_SUFFIX)
+    # `.yml` files are data (e.g. safety/crisis_terms.yml), even when named on the command line
+    return path.name != PROGRAMME_FILE and not path.name.endswith((TEST_SUFFIX, ".yml"))
 
 
 def load_settings(paths: Sequence[Path]) -> tuple[ProgrammeSettings, list[Diagnostic]]:
@@ -138,6 +141,9 @@ def load_programme(paths: Sequence[Path]) -> tuple[FlowLibrary, list[Diagnostic]
             parsed.append(flow)
     problems += check_flows(parsed, settings)
     problems += _named_flows(settings, where, {p.flow.id for p in parsed})
+    if where is not None:  # the safety data files live next to programme.yaml
+        problems += check_programme_contacts(settings, *where)
+    problems += check_crisis_terms(paths)
     library = FlowLibrary(settings, (p.flow for p in parsed))
     return library, sorted(problems)
 

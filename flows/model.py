@@ -8,6 +8,7 @@ also `say` messages first.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -26,6 +27,9 @@ from flows.durations import parse_duration
 
 # A text is one string, or a map from language code to string ({en: ..., zh: ...}).
 LocalText = str | dict[str, str]
+
+# Extra words a patient may type for an answer: one list for every language, or a list per language.
+LocalWords = list[str] | dict[str, list[str]]
 
 # The keys that decide what a state does; a state has at most one of them (none means "say").
 ACTION_KEYS = (
@@ -50,6 +54,7 @@ VARIABLE_KEYS = ("set", "compute")
 InputKind = Literal["buttons", "yes_no", "number", "scale", "text", "time", "date"]
 AlertLevel = Literal["info", "warning", "urgent"]
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+COUNTRY_CODE = re.compile(r"[A-Z]{2}")  # ISO 3166-1 alpha-2, e.g. GB, IE, US
 
 
 class Strict(BaseModel):
@@ -114,10 +119,11 @@ class Timeout(Strict):
 
 
 class Button(Strict):
-    """One answer button: a label, the value saved, variables set, and where it leads."""
+    """One answer button: a label, words typed for it, the value saved, variables set, next."""
 
     label: LocalText
     value: Any = None
+    also: LocalWords = Field(default_factory=list)
     set: dict[str, Any] = Field(default_factory=dict)
     compute: dict[str, str] = Field(default_factory=dict)
     next: str | None = None
@@ -141,10 +147,11 @@ class BranchCase(Strict):
 
 
 class AnswerOption(Strict):
-    """A questionnaire answer with its score."""
+    """A questionnaire answer with its score (and other words a patient may type for it)."""
 
     label: LocalText
     score: int
+    also: LocalWords = Field(default_factory=list)
 
 
 class Item(Strict):
@@ -153,6 +160,11 @@ class Item(Strict):
     id: str = Field(pattern=IDENTIFIER)
     text: LocalText
     options: list[AnswerOption] | None = None
+    # An unscored item is asked and kept with the result but never counted in the total or bands
+    # (e.g. the PHQ-9's difficulty question). Only an unscored item may be asked on a condition
+    # (`if`, over the earlier items and `total`): skipping a scored one would change the total.
+    scored: bool = True
+    if_: str | None = Field(default=None, alias="if")
 
 
 class Band(Strict):
@@ -197,6 +209,11 @@ class Questionnaire(Strict):
     def options_for(self, item: Item) -> list[AnswerOption]:
         """The options shown for one item."""
         return item.options or self.options or []
+
+    @property
+    def scored_items(self) -> list[Item]:
+        """The items counted in the total (every item but the unscored ones)."""
+        return [item for item in self.items if item.scored]
 
 
 class Assign(Strict):
@@ -460,6 +477,30 @@ class Flow(Strict):
         return self
 
 
+# The safety pathway's flows, by the names the app starts them under.
+SAFETY_FLOW = "safety"  # asks "are you safe right now?", on top of whatever was open
+CHECK_FLOW = "safety_check"  # the one gentle question on possible risk
+RECHECK_FLOW = "safety_recheck"  # later the same day, until the patient is safe
+PATHWAY_FLOWS = (SAFETY_FLOW, CHECK_FLOW, RECHECK_FLOW)
+
+
+class SafetyRules(Strict):
+    """`programme.yaml` `safety:`: which questionnaire alerts start the pathway, and its ends."""
+
+    # Questionnaire alerts (rule reasons) that start the pathway, and the trigger it is told.
+    triggers: dict[str, str] = Field(
+        default_factory=lambda: {
+            "phq9_item9": "phq9_item9",
+            "phq9_severe": "severe_score",
+            "gad7_severe": "severe_score",
+        }
+    )
+    # Outcomes of the check question after which the pathway does not start.
+    check_clear: list[str] = Field(default_factory=lambda: ["no"])
+    # Outcomes after which the interrupted conversation waits for the patient's next message.
+    unsafe_outcomes: list[str] = Field(default_factory=lambda: ["not_safe", "no_reply"])
+
+
 class ProgrammeSettings(Strict):
     """`programme.yaml`: the programme's languages and its entry flow."""
 
@@ -468,3 +509,17 @@ class ProgrammeSettings(Strict):
     onboarding: str = "onboarding"
     modules: list[str] = Field(default_factory=list)  # released one by one, in this order
     checkin: str | None = None  # the daily mood check-in flow, for those who opt in
+    # Countries patients may choose (onboarding, /settings); each needs crisis contacts.
+    countries: list[str] = Field(default_factory=list)
+    safety: SafetyRules = Field(default_factory=SafetyRules)
+
+    @field_validator("countries")
+    @classmethod
+    def _country_codes(cls, value: list[str]) -> list[str]:
+        wrong = [code for code in value if not COUNTRY_CODE.fullmatch(code)]
+        if wrong:
+            raise ValueError(
+                f"`{wrong[0]}` is not a country code: write two capital letters (ISO 3166), "
+                "like GB, IE or US"
+            )
+        return value

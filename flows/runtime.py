@@ -37,6 +37,9 @@ class Awaiting(Frozen):
     item: int | None = None  # questionnaire item index
     buttons: int = 0  # how many buttons were offered
     timeout: bool = False  # a timeout is scheduled for this token
+    # The question is out of sight (another conversation came after it): words ask it again
+    # rather than answer it, so a "thanks" is never taken as an answer nobody saw asked.
+    unseen: bool = False
 
 
 class RunState(Frozen):
@@ -101,6 +104,7 @@ class ButtonView(Frozen):
 
     label: str
     option: int
+    value: int | None = None  # the score or scale point it stands for: typing it picks the button
 
 
 class Say(Frozen):
@@ -121,6 +125,9 @@ class Ask(Frozen):
     input: str
     buttons: tuple[ButtonView, ...] = ()
     reprompt: bool = False
+    # Typing a button's position (1, 2, ...) picks it: no typed number can mean anything else, so
+    # a text-only messenger may number the buttons.
+    numbered: bool = False
 
 
 class Stale(Frozen):
@@ -147,10 +154,11 @@ class Score(Frozen):
     kind: Literal["score"] = "score"
     instrument: str
     timepoint: str
-    items: dict[str, int]
+    items: dict[str, int]  # the scored items: their sum is the total
     total: int
     band: str | None
     variable: str
+    unscored: dict[str, int] = Field(default_factory=dict)  # asked, kept, never counted
 
 
 class AssignExercise(Frozen):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flows.expressions import evaluate, render, storable
@@ -21,6 +21,9 @@ from flows.runtime import (
     StepResult,
 )
 
+# The `awaiting.input` of a run held by an interruption: its frame names the state to enter next.
+HELD = "held"
+
 if TYPE_CHECKING:
     from flows.engine import FlowSource
     from flows.model import State
@@ -35,8 +38,13 @@ class Session:
         state: RunState,
         context: Mapping[str, Any],
         event: Event | None,
+        interrupt: Callable[[Effect], bool] | None = None,
     ) -> None:
         self.source = source
+        # The caller's test for an effect after which the flow must say nothing more (a risk
+        # trigger): the run is held before its next state, to go on when the caller says.
+        self.interrupt = interrupt
+        self.interrupted = False
         self.context = context
         self.event = event
         self.frame: Frame = state.current
@@ -93,8 +101,16 @@ class Session:
         return posixpath.normpath(posixpath.join(base, path)) if base else path
 
     def emit(self, effect: Effect) -> None:
-        """Add an effect to the step's result."""
+        """Add an effect to the step's result; note it when it interrupts the flow."""
         self.effects.append(effect)
+        if self.interrupt is not None and self.interrupt(effect):
+            self.interrupted = True
+
+    def hold(self, target: str) -> None:
+        """Stop before entering `target`; `reask` enters it when the run may go on."""
+        self.frame = self.frame.model_copy(update={"state": target})
+        self.awaiting = Awaiting(token=self.next_token(), input=HELD)
+        self.misfits = 0
 
     def next_token(self) -> str:
         """A fresh token for a question or a wait, so older buttons can be told apart."""

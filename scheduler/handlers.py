@@ -13,12 +13,20 @@ from storage.uow import UnitOfWork
 PatientHandler = Callable[[UnitOfWork, DueItem, Patient], Awaitable[Outcome]]
 
 
-def _for_patient(handler: PatientHandler) -> Handler:
-    """Every kind here belongs to a patient: an item without one is dropped, not fired."""
+def _for_patient(handler: PatientHandler, programme: Programme, kind: str) -> Handler:
+    """Every kind here belongs to a patient: an item without one is dropped, not fired.
+
+    While the safety pathway is open, nothing else starts (it would be a second open question):
+    the item waits. A flow's own timeout still fires, so the pathway's own waits run out.
+    """
 
     async def guarded(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
         if patient is None:
             return Drop("no patient")
+        if kind != "flow_timeout":
+            waiting = await programme.after_safety(work, patient)
+            if waiting is not None:
+                return waiting
         return await handler(work, item, patient)
 
     return guarded
@@ -72,4 +80,4 @@ def care_handlers(programme: Programme) -> dict[str, Handler]:
         "homework_reminder": homework,
         "flow_timeout": timeout,
     }
-    return {kind: _for_patient(handler) for kind, handler in handlers.items()}
+    return {kind: _for_patient(handler, programme, kind) for kind, handler in handlers.items()}

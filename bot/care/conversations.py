@@ -44,14 +44,31 @@ FinishHook = Callable[[UnitOfWork, Patient, Run, RunState, str], Awaitable[None]
 
 VariableProvider = Callable[[UnitOfWork, Patient], Awaitable[dict[str, Any]]]
 
+# Called when a step moves the patient to another time zone, with the zone they were in.
+ZoneHook = Callable[[UnitOfWork, Patient, str], Awaitable[None]]
+
+
+class EffectWatch(Protocol):
+    """Looks at a step's effects as the engine makes them, for risk triggers."""
+
+    def __call__(self, effect: Effect) -> bool:
+        """True when the flow must say nothing after this effect."""
+        ...
+
+    async def act(self, uow: UnitOfWork, patient: Patient) -> None:
+        """Do what the effects seen call for, after the step was applied."""
+
 
 class StepListener(Protocol):
-    """Told about every handled message and step, inside its unit of work (e.g. safety)."""
+    """Told about the patient's words and every step, inside its unit of work (e.g. safety)."""
 
-    async def after_step(
-        self, uow: UnitOfWork, patient: Patient, text: str | None, effects: tuple[Effect, ...]
-    ) -> None:
-        """React to the patient's text (if any) and the step's effects."""
+    async def screen(self, uow: UnitOfWork, patient: Patient, text: str) -> bool:
+        """Act on risk in the patient's words; True when they must not answer the open question."""
+        ...
+
+    async def watch(self, uow: UnitOfWork, patient: Patient, run: Run) -> EffectWatch | None:
+        """What to look for in a step of this run, or None when nothing can interrupt it."""
+        ...
 
 
 @dataclass
@@ -64,14 +81,21 @@ class Conversations:
     hooks: dict[str, FinishHook] = field(default_factory=dict)
     # Variables a flow started later by the scheduler needs, computed when it starts.
     providers: dict[str, VariableProvider] = field(default_factory=dict)
-    listeners: list[StepListener] = field(default_factory=list)
+    # Reads every message and step for risk (the safety pathway), when the programme has one.
+    guard: StepListener | None = None
     max_text: int = 4000
+    # Outcomes of a flow on top after which the flow underneath waits for the patient's next
+    # message instead of asking again at once (flow id -> outcomes).
+    keep_quiet: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Told when a step changes the patient's time zone (the programme re-plans what is due).
+    zone_changed: ZoneHook | None = None
+    # Whether people read the staff chat: flows promise a person only then (`staffed`).
+    staffed: bool = False
 
     async def text(self, patient_id: int, key: str | None, text: str) -> bool:
         """The patient typed something; False when the event was a duplicate."""
         if len(text) > self.max_text:  # still read for crisis language, but not kept
-            said = TextAnswer(text=text, at=self.clock.now())
-            return await self._notice(patient_id, key, "too_long", said, limit=self.max_text)
+            return await self._notice(patient_id, key, "too_long", text, limit=self.max_text)
         return await self._handle(patient_id, key, TextAnswer(text=text, at=self.clock.now()))
 
     async def press(self, patient_id: int, key: str | None, data: str) -> bool:
@@ -97,22 +121,25 @@ class Conversations:
             if key is not None and await uow.inbound.seen(key):
                 return False
             patient = await self._patient(uow, patient_id)
-            run = await uow.runs.get_active(patient_id)
-            result = None
-            if run is not None and len(text) <= self.max_text:
-                state = await self._load(uow, run)
-                event = TextAnswer(text=text, at=self.clock.now())
-                result = engine.step(self.library, state, event, await self.context(uow, patient))
-            if run is None or result is None or not _answers(result):
-                await self._reply(uow, patient, "edit_noted")
-                await self._tell(uow, patient, TextAnswer(text=text, at=self.clock.now()), ())
-            else:
-                await self._apply(uow, patient, run, state, result, PRIORITY_INTERACTIVE)
-                await self._tell(
-                    uow, patient, TextAnswer(text=text, at=self.clock.now()), result.effects
-                )
+            if not await self._screen(uow, patient, text):
+                await self._answer_edit(uow, patient, text)
             await uow.commit()
         return True
+
+    async def _answer_edit(self, uow: UnitOfWork, patient: Patient, text: str) -> None:
+        run = await uow.runs.get_active(patient.id)
+        if run is not None and len(text) <= self.max_text:
+            state = await self._load(uow, run)
+            event = TextAnswer(text=text, at=self.clock.now())
+            watch = await self._watch(uow, patient, run)
+            result = engine.step(
+                self.library, state, event, await self.context(uow, patient), watch
+            )
+            if _answers(result):
+                await self._apply(uow, patient, run, state, result, PRIORITY_INTERACTIVE)
+                await self._act(uow, patient, watch)
+                return
+        await self._reply(uow, patient, "edit_noted")
 
     async def unsupported(self, patient_id: int, key: str | None) -> bool:
         """The patient sent something we cannot read (a sticker, a voice note): say so kindly."""
@@ -123,39 +150,47 @@ class Conversations:
         patient_id: int,
         key: str | None,
         phrase: str,
-        said: TextAnswer | None = None,
+        said: str | None = None,
         **values: Any,
     ) -> bool:
         async with self.uow() as uow:
             if key is not None and await uow.inbound.seen(key):
                 return False
             patient = await self._patient(uow, patient_id)
-            await self._reply(uow, patient, phrase, **values)
-            await self.resume(uow, patient)
-            await self._tell(uow, patient, said, ())
+            if said is None or not await self._screen(uow, patient, said):
+                await self._reply(uow, patient, phrase, **values)
+                await self.resume(uow, patient)
             await uow.commit()
         return True
 
-    async def _handle(self, patient_id: int, key: str | None, event: Event) -> bool:
+    async def _handle(self, patient_id: int, key: str | None, event: TextAnswer) -> bool:
         async with self.uow() as uow:
             if key is not None and await uow.inbound.seen(key):
                 return False
             patient = await self._patient(uow, patient_id)
-            run = await uow.runs.get_active(patient_id)
-            if run is None:
-                await self._reply(uow, patient, "nothing_open")
-                await self._tell(uow, patient, event, ())
-            else:
-                await self.advance(uow, patient, run, event)
+            if not await self._screen(uow, patient, event.text):
+                run = await uow.runs.get_active(patient_id)
+                if run is None:
+                    await self._reply(uow, patient, "nothing_open")
+                else:
+                    await self.advance(uow, patient, run, event)
             await uow.commit()
         return True
 
-    async def _tell(
-        self, uow: UnitOfWork, patient: Patient, event: Event | None, effects: tuple[Effect, ...]
-    ) -> None:
-        text = event.text if isinstance(event, TextAnswer) else None
-        for listener in self.listeners:
-            await listener.after_step(uow, patient, text, effects)
+    async def screen(self, uow: UnitOfWork, patient: Patient, text: str | None) -> bool:
+        """Read words the patient sent elsewhere (e.g. to a helper) for risk; True on risk."""
+        return text is not None and await self._screen(uow, patient, text)
+
+    async def _screen(self, uow: UnitOfWork, patient: Patient, text: str) -> bool:
+        # Risk in the words comes first: they then answer no question and are kept nowhere.
+        return self.guard is not None and await self.guard.screen(uow, patient, text)
+
+    async def _watch(self, uow: UnitOfWork, patient: Patient, run: Run) -> EffectWatch | None:
+        return None if self.guard is None else await self.guard.watch(uow, patient, run)
+
+    async def _act(self, uow: UnitOfWork, patient: Patient, watch: EffectWatch | None) -> None:
+        if watch is not None:
+            await watch.act(uow, patient)
 
     async def start_flow(
         self,
@@ -186,14 +221,13 @@ class Conversations:
         return await provider(uow, patient) if provider is not None else {}
 
     async def resume(self, uow: UnitOfWork, patient: Patient) -> bool:
-        """Ask the patient's open question again; False when nothing is open."""
+        """Ask the patient's open question again (or let a held run go on); False when none."""
         run = await uow.runs.get_active(patient.id)
         if run is None:
             return False
         state = await self._load(uow, run)
         result = engine.reask(self.library, state, await self.context(uow, patient))
-        step = Step(uow, patient, run, self.clock.now())
-        await apply_effects(step, result.effects)
+        await self._apply(uow, patient, run, state, result, PRIORITY_INTERACTIVE)
         return bool(result.effects)
 
     async def migrate_runs(self) -> int:
@@ -256,6 +290,7 @@ class Conversations:
             "care_mode": patient.care_mode,
             "module": enrolment.current_module if enrolment else 0,
             "today": self.clock.now().date().isoformat(),
+            "staffed": self.staffed,
         }
 
     async def _patient(self, uow: UnitOfWork, patient_id: int) -> Patient:
@@ -295,9 +330,15 @@ class Conversations:
         event: Event,
         priority: int = PRIORITY_INTERACTIVE,
     ) -> StepResult:
-        """Step the patient's run with an event inside the caller's unit of work."""
+        """Step the patient's run with an event inside the caller's unit of work.
+
+        A risk trigger among the step's effects (say, PHQ-9 item 9) ends the run's turn there:
+        the run is held, and what the listeners start instead is the only open question.
+        """
         state = await self._load(uow, run)
-        result = engine.step(self.library, state, event, await self.context(uow, patient))
+        watch = await self._watch(uow, patient, run)
+        context = await self.context(uow, patient)
+        result = engine.step(self.library, state, event, context, watch)
         if isinstance(event, TimeoutFired):  # a late timeout is nothing the patient should hear
             result = result.model_copy(
                 update={"effects": tuple(e for e in result.effects if not isinstance(e, Stale))}
@@ -305,7 +346,7 @@ class Conversations:
         await self._apply(uow, patient, run, state, result, priority)
         if isinstance(event, TextAnswer) and not result.effects:
             await self._reply(uow, patient, "waiting")  # e.g. during a pause in the flow
-        await self._tell(uow, patient, event, result.effects)
+        await self._act(uow, patient, watch)
         return result
 
     async def _apply(
@@ -326,9 +367,21 @@ class Conversations:
             if isinstance(effect, FlowFinished) and effect.flow in self.hooks:
                 await self.hooks[effect.flow](uow, patient, run, state, effect.outcome)
         if state.status == "finished":
-            underneath = await uow.runs.get_active(patient.id)
-            if underneath is not None and underneath.id < run.id:
-                await self.resume(uow, patient)  # e.g. a module interrupted by a command
+            await self._uncover(uow, patient, run, state.outcome)
+
+    async def _uncover(
+        self, uow: UnitOfWork, patient: Patient, run: Run, outcome: str | None
+    ) -> None:
+        """A run on top ended: the one it interrupted (a module, say) is asked again."""
+        underneath = await uow.runs.get_active(patient.id)
+        if underneath is None or underneath.id > run.id:
+            return
+        if outcome not in self.keep_quiet.get(run.flow_id, ()):
+            await self.resume(uow, patient)  # e.g. a module interrupted by a command
+            return
+        # After "I'm not safe" a lesson must not carry on at once: it waits for the patient.
+        state = await self._load(uow, underneath)
+        await uow.runs.save_state(underneath, engine.out_of_sight(state).to_json())
 
     async def _sync_profile(
         self, uow: UnitOfWork, patient: Patient, before: RunState, after: RunState
@@ -343,7 +396,10 @@ class Conversations:
         if "timezone" in profile and not _is_timezone(profile["timezone"]):
             del profile["timezone"]
         if profile:
+            zone_before = patient.timezone
             await uow.patients.update(patient, **profile)
+            if self.zone_changed is not None and patient.timezone != zone_before:
+                await self.zone_changed(uow, patient, zone_before)
         if changed:
             await uow.variables.set_many(patient.id, changed)
 

@@ -25,6 +25,7 @@ PROFILE_VARIABLES = ("language", "timezone", "preferred_time", "daily_checkin", 
 # Every staff-chat message shares one outbox target, so the sender sends them in priority order
 # (alerts, relays, digests) within the chat's 20-a-minute budget; the topic is in the payload.
 STAFF_ALERTS = "staff"
+SAFETY_RUN_KIND = "safety"  # bot.care.safety.SAFETY_KIND (which imports this module)
 
 
 def patient_target(patient_id: int) -> str:
@@ -97,6 +98,7 @@ async def _score(step: Step, effect: Any) -> None:
         total=effect.total,
         band=effect.band,
         run_id=step.run.id,
+        unscored_items=effect.unscored,
     )
     log.info(
         "questionnaire scored: patient=%s instrument=%s", step.patient.pseudonym, effect.instrument
@@ -113,14 +115,13 @@ async def _alert(step: Step, effect: Any) -> None:
 async def open_alert(
     uow: UnitOfWork, patient: Patient, reason: str, level: str, detail: dict[str, Any], flow: str
 ) -> None:
-    """An alert row, its adverse-event entry, and a message for the staff chat ahead of all else."""
-    alert = await uow.alerts.open(patient.id, reason, level, detail)
-    await uow.adverse_events.record(
-        patient.id,
-        trigger=reason,
-        response="alert_opened",
-        detail={"alert_id": alert.id, "flow": flow, **detail},
-    )
+    """An alert row in its safety event, and a message for the staff chat ahead of all else.
+
+    The patient's ongoing adverse event (one with an unresolved alert) takes the alert; only
+    when there is none does the alert open a new event, so one safety event is one row.
+    """
+    event = await uow.adverse_events.for_alert(patient.id, reason, {"flow": flow, **detail})
+    alert = await uow.alerts.open(patient.id, reason, level, detail, adverse_event_id=event.id)
     payload = {
         "kind": "alert",
         "alert_id": alert.id,
@@ -137,7 +138,10 @@ async def open_alert(
         priority=PRIORITY_SAFETY,
         patient_id=None,  # not parked if the patient blocks the bot: staff must still see it
     )
-    log.warning("alert opened: patient=%s reason=%s alert=%s", patient.pseudonym, reason, alert.id)
+    log.warning(
+        "alert opened: patient=%s reason=%s alert=%s event=%s",
+        patient.pseudonym, reason, alert.id, event.id,
+    )  # fmt: skip
 
 
 async def _handover(step: Step, effect: Any) -> None:
@@ -221,8 +225,16 @@ async def _schedule_timeout(step: Step, effect: Any) -> None:
         step.now + effect.after,
         key=f"timeout:{step.run.id}:{effect.token}",
         patient_id=step.patient.id,
-        payload={"run_id": step.run.id, "token": effect.token},
+        payload=_timeout_payload(step, effect.token),
     )
+
+
+def _timeout_payload(step: Step, token: str) -> dict[str, Any]:
+    # The safety pathway's own waits (its "no reply" alerts) run out even after /stop or /pause.
+    payload: dict[str, Any] = {"run_id": step.run.id, "token": token}
+    if step.run.kind == SAFETY_RUN_KIND:
+        payload["safety"] = True
+    return payload
 
 
 async def _stale(step: Step, effect: Any) -> None:

@@ -7,12 +7,16 @@ it and mark it done in one transaction: a crash in between leaves nothing half d
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
-from datetime import datetime, time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.care.conversations import Conversations
 from bot.care.effects import STAFF_ALERTS
+from bot.care.eligibility import REVIEW_STATUS
+from bot.care.replanning import keep_local_times
+from bot.care.safety import SAFETY_KIND
 from flows.runtime import RunState, TimeoutFired
 from scheduler import planner
 from scheduler.planner import Timetable
@@ -22,6 +26,8 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+# How long a scheduled item waits, each time, while the patient's safety pathway is open.
+SAFETY_FIRST_WAIT = timedelta(minutes=30)
 # Started when a planned activity's time comes, to ask how it went.
 ACTIVITY_FOLLOWUP = "activity_followup"
 
@@ -49,6 +55,8 @@ class Drop:
 
 
 Outcome = Fired | Wait | Drop
+# Why a flow scheduled for later is no longer needed (None: start it).
+Gate = Callable[[UnitOfWork, Patient], Awaitable[str | None]]
 
 
 @dataclass
@@ -61,11 +69,17 @@ class Programme:
     checkin_flow: str | None = None
     default_timezone: str = "UTC"
     default_preferred: time = time(9, 0)
+    # Asked before a flow scheduled for later starts: a reason means it is no longer needed.
+    gates: dict[str, Gate] = field(default_factory=dict)
 
     def zone(self, patient: Patient) -> ZoneInfo:
         """The patient's time zone (the default when theirs is unknown)."""
+        return self.named_zone(patient.timezone)
+
+    def named_zone(self, name: str | None) -> ZoneInfo:
+        """The zone called `name`, else the default one."""
         try:
-            return ZoneInfo(patient.timezone or self.default_timezone)
+            return ZoneInfo(name or self.default_timezone)
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo(self.default_timezone)
 
@@ -101,6 +115,8 @@ class Programme:
         enrolment = await uow.enrolments.current(patient.id)
         if enrolment is None or not 1 <= k <= len(self.modules):
             return Drop(f"no enrolment or no module {k}")
+        if enrolment.status == REVIEW_STATUS:  # a high-risk baseline: a helper decides first
+            return Drop("waiting for a helper's review of the baseline (/approve)")
         if k > 1 and enrolment.release_policy == "weekly_after_completion":
             waiting = await self._waiting_for(uow, patient, k, attempt)
             if waiting is not None:
@@ -187,6 +203,12 @@ class Programme:
         """After /settings: an opted-in patient gets their next daily check-in planned."""
         await self.ensure_checkin(uow, patient)
 
+    async def zone_changed(self, uow: UnitOfWork, patient: Patient, before: str) -> None:
+        """The patient moved time zone: everything planned keeps its local day and time."""
+        if self.table.short:
+            return  # a pilot's compressed plan counts minutes from the start, not local times
+        await keep_local_times(uow, patient, self.named_zone(before), self.zone(patient))
+
     async def remind_homework(
         self, uow: UnitOfWork, patient: Patient, exercise: str, entry_id: int | None = None
     ) -> Outcome:
@@ -219,12 +241,22 @@ class Programme:
         """A flow the care layer scheduled for later (e.g. the same-day safety re-check)."""
         if flow not in self.conversations.library.flows:
             return Drop(f"no flow {flow}")
+        gate = self.gates.get(flow)
+        reason = await gate(uow, patient) if gate is not None else None
+        if reason is not None:
+            return Drop(reason)
         variables = await self.conversations.scheduled_variables(uow, patient, flow)
         priority = PRIORITY_SAFETY if kind == "safety" else PRIORITY_BULK
         await self.conversations.start_flow(
             uow, patient, flow, kind=kind, variables=variables, priority=priority
         )
         return Fired(f"{flow} started")
+
+    async def after_safety(self, uow: UnitOfWork, patient: Patient) -> Wait | None:
+        """A Wait while the patient's safety pathway is open, else None: it comes first."""
+        if await uow.runs.get_active(patient.id, SAFETY_KIND) is None:
+            return None
+        return Wait(self.now() + SAFETY_FIRST_WAIT, "the safety pathway is open")
 
     async def fire_timeout(
         self, uow: UnitOfWork, patient: Patient, run_id: int, token: str

@@ -241,5 +241,4 @@ class Support:
         await uow.variables.set_many(patient.id, values)
         await uow.patients.touch(patient)
         # The crisis pathway listens to relayed words too: a helper may not read them for hours.
-        for listener in self.conversations.listeners:
-            await listener.after_step(uow, patient, text, ())
+        await self.conversations.screen(uow, patient, text)

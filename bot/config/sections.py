@@ -177,6 +177,10 @@ class ProgrammeSettings(_Section):
     default_timezone: str = "Europe/London"
     preferred_time: time = time(9, 0)
     triage: Literal["guided", "unguided", "auto"] = "auto"
+    # What follows a high-risk baseline (PHQ-9 20 or more, or item 9 above 0): see eligibility.py.
+    high_risk_baseline: Literal["guided_review", "continue", "exclude"] = "guided_review"
+    # Whether people read the staff chat: "unstaffed" promises patients no person, ever.
+    staffing: Literal["staffed", "unstaffed"] = "staffed"
     reminder_after_days: list[int] = Field(default_factory=lambda: [2, 5])
     max_reminders: int = Field(default=2, ge=0)
     phq9_every_weeks: int = Field(default=1, ge=1)
@@ -282,70 +286,18 @@ class StaffSettings(_Section):
         return _time_of_day(value)
 
 
-class CrisisContact(_Section):
-    """One place to get urgent help: at least one of phone, text or url."""
-
-    name: str
-    phone: str | None = None
-    text: str | None = None
-    url: str | None = None
-
-    @model_validator(mode="after")
-    def _reachable(self) -> CrisisContact:
-        if not (self.phone or self.text or self.url):
-            raise ValueError("expected at least one of phone, text or url")
-        return self
-
-
-FALLBACK_REGION = "international"
-
-
-def _default_crisis_contacts() -> dict[str, list[CrisisContact]]:
-    return {
-        "uk": [
-            CrisisContact(name="Emergency services", phone="999"),
-            CrisisContact(name="Samaritans", phone="116 123", url="https://www.samaritans.org"),
-            CrisisContact(name="Shout", text="Text SHOUT to 85258"),
-            CrisisContact(name="NHS 111", phone="111", url="https://111.nhs.uk"),
-        ],
-        "us": [
-            CrisisContact(name="Emergency services", phone="911"),
-            CrisisContact(
-                name="988 Suicide & Crisis Lifeline",
-                phone="988",
-                text="Text 988",
-                url="https://988lifeline.org",
-            ),
-        ],
-        FALLBACK_REGION: [
-            CrisisContact(name="Emergency services", phone="your local emergency number"),
-            CrisisContact(name="Find a Helpline", url="https://findahelpline.com"),
-        ],
-    }
-
-
 class SafetySettings(_Section):
     """Where people in crisis are pointed, and how often a risk is checked again."""
 
-    crisis_contacts: dict[str, list[CrisisContact]] = Field(
-        default_factory=_default_crisis_contacts
-    )
+    # No longer read: crisis contacts are programme data (flows/programme/safety/
+    # crisis_contacts.yml). Still accepted, so an old config.toml loads; the app says so at start.
+    crisis_contacts: dict[str, Any] | None = None
     crisis_terms_path: Path | None = None
     recheck_hours: int = Field(default=4, gt=0)
-
-    @field_validator("crisis_contacts")
-    @classmethod
-    def _regions(cls, value: dict[str, list[CrisisContact]]) -> dict[str, list[CrisisContact]]:
-        # Region keys are matched case-insensitively; the fallback keeps nobody without a number.
-        regions = {region.lower(): contacts for region, contacts in value.items()}
-        if not regions.get(FALLBACK_REGION):
-            raise ValueError(f'expected an "{FALLBACK_REGION}" region used when no other one fits')
-        return regions
-
-    def contacts_for(self, region: str | None) -> list[CrisisContact]:
-        """Crisis contacts for a region (e.g. "uk"), else the international ones."""
-        fallback = self.crisis_contacts[FALLBACK_REGION]
-        return self.crisis_contacts.get((region or "").lower(), fallback)
+    recheck_after_safe_hours: int = Field(default=24, gt=0)
+    # Two at least: one "I'm safe" never closes a risk pathway.
+    safe_in_a_row: int = Field(default=2, ge=2)
+    max_rechecks: int = Field(default=6, ge=1)
 
 
 class SchedulerSettings(_Section):

@@ -121,8 +121,8 @@ def _unknown_key(loc: tuple[int | str, ...]) -> str:
     if parent and parent[-1] == "steps":
         listed = ", ".join(STEP_KEYS)
         return f"unknown step `{key}`{suggest(key, STEP_KEYS)} (a step is one of: {listed})"
-    if parent and parent[-1] == "bot":
-        return f"unknown key `{key}` in `bot` (write a text, or {{pattern: REGEX}})"
+    if parent and parent[-1] in ("bot", "no_bot"):
+        return f"unknown key `{key}` in `{parent[-1]}` (write a text, or {{pattern: REGEX}})"
     model: type[BaseModel] = Case if parent == ["tests"] else ConversationFile
     return f"unknown key `{key}`{suggest(key, tuple(model.model_fields))}"
 

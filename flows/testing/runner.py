@@ -10,6 +10,7 @@ from typing import ClassVar
 from flows.diagnostics import Diagnostic
 from flows.library import PROGRAMME_FILE, TEST_SUFFIX, FlowLibrary, load_programme
 from flows.testing.conversation import Conversation
+from flows.testing.pathway import Pathway, load_pathway
 from flows.testing.reading import load_tests
 from flows.testing.spec import LoadedTests
 from flows.testing.steps import HANDLERS
@@ -93,16 +94,17 @@ def run_tests(paths: Sequence[Path]) -> TestReport:
     """Run every conversation test under `paths` and report passes and failures."""
     files, problems = discover(paths)
     report = TestReport(errors=problems, files=len(files))
-    programmes: dict[Path, FlowLibrary | None] = {}
+    programmes: dict[Path, tuple[FlowLibrary, Pathway | None] | None] = {}
     for path in files:
         root = programme_root(path)
         if root not in programmes:
-            programmes[root] = _load(root, report)
-        library = programmes[root]
-        if library is None:
+            library = _load(root, report)
+            programmes[root] = None if library is None else (library, load_pathway(root, library))
+        loaded = programmes[root]
+        if loaded is None:
             report.not_run.append(str(path))
             continue
-        _run_file(path, library, report)
+        _run_file(path, *loaded, report)
     return report
 
 
@@ -114,25 +116,29 @@ def _load(root: Path, report: TestReport) -> FlowLibrary | None:
     return None if errors else library
 
 
-def _run_file(path: Path, library: FlowLibrary, report: TestReport) -> None:
+def _run_file(
+    path: Path, library: FlowLibrary, pathway: Pathway | None, report: TestReport
+) -> None:
     loaded, problems = load_tests(path, known_flows=library.flows)
     if loaded is None:
         report.errors += problems
         report.not_run.append(str(path))
         return
     for index in range(len(loaded.spec.tests)):
-        failure = run_case(loaded, index, library)
+        failure = run_case(loaded, index, library, pathway)
         if failure is None:
             report.passed += 1
         else:
             report.failures.append(failure)
 
 
-def run_case(loaded: LoadedTests, index: int, library: FlowLibrary) -> TestFailure | None:
+def run_case(
+    loaded: LoadedTests, index: int, library: FlowLibrary, pathway: Pathway | None = None
+) -> TestFailure | None:
     """Run one test; the first failing step stops it and is returned."""
     spec = loaded.spec
     case = spec.tests[index]
-    conv = Conversation(library, {**spec.context, **case.context}, spec.at)
+    conv = Conversation(library, {**spec.context, **case.context}, spec.at, pathway)
     trouble = conv.start(case.flow or spec.flow, {**spec.vars, **case.vars})
     if trouble is not None:
         line, column = loaded.test_position(index)

@@ -20,6 +20,7 @@ DEFAULT_AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 STEP_KEYS = (
     "bot",
+    "no_bot",
     "buttons",
     "tap",
     "send",
@@ -73,6 +74,7 @@ class Step(Strict):
     """One step of a conversation test: a patient action or an expectation."""
 
     bot: BotExpectation | None = None
+    no_bot: BotExpectation | None = None
     buttons: list[str] | None = None
     tap: str | None = None
     send: str | None = None
@@ -83,7 +85,7 @@ class Step(Strict):
     score: dict[str, Any] | None = None
     end: str | None = None
 
-    @field_validator("bot", mode="before")
+    @field_validator("bot", "no_bot", mode="before")
     @classmethod
     def _bot_forms(cls, value: Any) -> Any:
         value = _scalar_as_text(value)

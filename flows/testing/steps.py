@@ -46,6 +46,19 @@ def check_bot(conv: Conversation, expect: BotExpectation) -> str | None:
     return None if found else f"expected {wanted} — {_sent(conv)}"
 
 
+def check_no_bot(conv: Conversation, expect: BotExpectation) -> str | None:
+    """No message since the last action contains the text, or matches the pattern."""
+    texts = [plain_text(message.html) for message in conv.messages()]
+    if expect.pattern is not None:
+        unwanted = f"no message matching /{expect.pattern}/"
+        found = [t for t in texts if re.search(expect.pattern, t, re.IGNORECASE)]
+    else:
+        assert expect.text is not None
+        unwanted = f'no message containing "{expect.text}"'
+        found = [t for t in texts if _fold(expect.text) in t.casefold()]
+    return None if not found else f'expected {unwanted} — the bot sent "{found[0]}"'
+
+
 def check_buttons(conv: Conversation, expected: list[str]) -> str | None:
     """The open question offers exactly these buttons, in this order."""
     question = conv.open_question()
@@ -103,7 +116,7 @@ def do_timeout(conv: Conversation, _: Any) -> str | None:
 
 def check_vars(conv: Conversation, expected: dict[str, Any]) -> str | None:
     """The run's variables include these values (dotted names reach inside)."""
-    variables = conv.state.vars if conv.state is not None else {}
+    variables = conv.variables()
     wrong = []
     for name, value in expected.items():
         actual = lookup(variables, name)
@@ -211,6 +224,7 @@ def check_end(conv: Conversation, outcome: str) -> str | None:
 
 HANDLERS: dict[str, Handler] = {
     "bot": check_bot,
+    "no_bot": check_no_bot,
     "buttons": check_buttons,
     "tap": do_tap,
     "send": do_send,

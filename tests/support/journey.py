@@ -14,6 +14,10 @@ from storage.repositories import OutgoingMessage
 
 SEVERE_PHQ9 = 20
 PHQ_LABELS = ("Not at all", "Several days", "More than half the days", "Nearly every day")
+# PHQ-9 item 10, unscored, asked when an earlier answer is above "Not at all".
+DIFFICULTY_LABELS = (
+    "Not difficult at all", "Somewhat difficult", "Very difficult", "Extremely difficult",
+)  # fmt: skip
 _keys = itertools.count(1)
 
 
@@ -101,11 +105,15 @@ def texts(payloads: Sequence[dict[str, Any]]) -> str:
     return "\n".join(str(p.get("html", "")) for p in payloads)
 
 
-async def answer_questionnaire(patient: Patient, scores: Sequence[int]) -> list[dict[str, Any]]:
-    """Tap one answer per item (0-3), as a patient would."""
+async def answer_questionnaire(
+    patient: Patient, scores: Sequence[int], difficulty: int = 1
+) -> list[dict[str, Any]]:
+    """Tap one answer per item (0-3), then the PHQ-9's difficulty question if it is asked."""
     shown: list[dict[str, Any]] = []
     for score in scores:
         shown += await patient.tap(PHQ_LABELS[score])
+    if await offers(patient, DIFFICULTY_LABELS[difficulty]):
+        shown += await patient.tap(DIFFICULTY_LABELS[difficulty])
     return shown
 
 
@@ -114,20 +122,49 @@ async def onboard(
     *,
     name: str = "Sam",
     language: str = "English",
+    country: str = "United Kingdom",
+    zone: str = "Yes, that's right",
     phq9: Sequence[int] = (1, 1, 1, 0, 0, 0, 0, 0, 0),
     gad7: Sequence[int] = (1, 1, 0, 0, 0, 0, 0),
 ) -> list[dict[str, Any]]:
-    """The whole onboarding: consent, 18+, name, language, PHQ-9 (safety check), GAD-7."""
-    shown = await patient.start()
-    shown += await patient.tap("I agree")
-    shown += await patient.tap("Yes")
-    shown += await patient.type(name)
-    shown += await patient.tap(language)
+    """The whole onboarding: consent, 18+, name, language, country and zone, PHQ-9, GAD-7."""
+    shown = await onboard_to_phq9(patient, name=name, language=language, country=country, zone=zone)
     shown += await answer_questionnaire(patient, phq9)
     if phq9[8] > 0 or sum(phq9) >= SEVERE_PHQ9:  # both start the safety pathway
         shown += await through_safety_check(patient)
     shown += await answer_questionnaire(patient, gad7)
     return shown
+
+
+async def onboard_to_phq9(
+    patient: Patient,
+    *,
+    name: str = "Sam",
+    language: str = "English",
+    country: str = "United Kingdom",
+    zone: str = "Yes, that's right",
+) -> list[dict[str, Any]]:
+    """Onboarding up to the first PHQ-9 item: consent, 18+, name, language, country, zone.
+
+    `country` and `zone` are the labels tapped (in the chosen language): the country, then the
+    time-zone button that follows it (the confirmation, a zone, or "I'm not sure"). A programme
+    whose onboarding has no country question goes straight on.
+    """
+    shown = await patient.start()
+    shown += await patient.tap("I agree")
+    shown += await patient.tap("Yes")
+    shown += await patient.type(name)
+    shown += await patient.tap(language)
+    if not await offers(patient, country):
+        return shown  # a programme that does not ask where the patient lives (test fixtures)
+    shown += await patient.tap(country)
+    return shown + await patient.tap(zone)
+
+
+async def offers(patient: Patient, label: str) -> bool:
+    """True when the open question has a button labelled `label`."""
+    question = await patient.question()
+    return label in [b["label"] for b in question.get("buttons", [])]
 
 
 async def through_safety_check(patient: Patient) -> list[dict[str, Any]]:

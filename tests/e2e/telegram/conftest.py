@@ -127,6 +127,8 @@ def bot_env(folder: Path, fake: FakeBotApi, **overrides: str) -> dict[str, str]:
         DAYBREAK_SECURITY__KEY_FILE=str(folder / "key"),
         DAYBREAK_SCHEDULER__SWEEP_SECONDS="0.5",
         DAYBREAK_PROGRAMME__DEFAULT_TIMEZONE=small_hours_zone(),
+        # No staff chat here: `daybreak run` starts only when told nobody reads one.
+        DAYBREAK_PROGRAMME__STAFFING="unstaffed",
         DAYBREAK_LOGGING__LEVEL="INFO",
         PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1",
@@ -225,6 +227,17 @@ class Patient:
         await self.expect("Are you 18 or older?")
         await self.press("Yes")
         await self.expect("What would you like me to call you?")
+
+    async def somewhere_else(self, *, typed: bool = False) -> None:
+        """Onboarding's country question: somewhere else, time zone not sure.
+
+        The patient then keeps the small-hours zone these tests give everyone (see bot_env).
+        """
+        answer = self.send if typed else self.press
+        await self.expect("Which country are you living in")
+        await answer("Somewhere else")
+        await self.expect("Which time zone are you in?")
+        await answer("I'm not sure")
 
 
 FAST_PRIVATE_RATE = 10.0

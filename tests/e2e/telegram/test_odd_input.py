@@ -161,14 +161,15 @@ async def test_a_flood_of_thirty_messages_is_answered_in_order(
     """
     fake = shared_fake
     ida = Patient(fake, 6007)
-    answers = ["/start", "I agree", "Yes", "Ida", "English", *["Not at all"] * 16]
+    answers = ["/start", "I agree", "Yes", "Ida", "English", "Somewhere else", "I'm not sure"]
+    answers += ["Not at all"] * 16
     answers += [f"thank you {n}" for n in range(1, 31 - len(answers))]
     assert len(answers) == 30
     for answer in answers:
         await ida.send(answer)
     await ida.expect("That's everything for today, Ida.", within=30)
     texts = await ida.settle(1.0, within=30)
-    assert sum("Thanks for your message" in t for t in texts) == 30 - 21
+    assert sum("Thanks for your message" in t for t in texts) == 30 - 23
     assert not any("Please tap" in t or "didn't catch" in t for t in ida.texts())
     assert fake.rate_limited == []
     assert fake.violations == []

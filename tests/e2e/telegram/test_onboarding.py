@@ -53,13 +53,14 @@ async def test_onboarding_by_taps_then_graceful_shutdown(fake: FakeBotApi, bot: 
     await ann.send("Ann")
     await ann.expect("Nice to meet you, Ann.")
     await ann.press("English")
+    await ann.somewhere_else()
     await tap_through_measures(ann)
     await ann.expect("That's everything for today, Ann.")
     await ann.settle()
 
     # Every tap was answered, and each answered question lost its keyboard.
     taps = len(fake.calls("answerCallbackQuery"))
-    assert taps == 3 + PHQ9_ITEMS + GAD7_ITEMS
+    assert taps == 5 + PHQ9_ITEMS + GAD7_ITEMS
     assert {a["text"] for a in fake.callback_answers if "text" in a} <= {None}
     assert ann.buttons() == []
     assert [r["method"] for r in ann.messages()] == ["sendMessage"] * len(ann.messages())
@@ -88,10 +89,13 @@ async def test_onboarding_by_typed_labels_from_a_study_site_link(fake: FakeBotAp
     await bo.send("Bo")
     await bo.expect("Nice to meet you, Bo.")
     await bo.send("English")
+    await bo.somewhere_else(typed=True)
     for item in range(1, PHQ9_ITEMS + 1):
         await bo.expect(f"({item}/{PHQ9_ITEMS})")
         # (item 9 above "not at all" would rightly start the safety pathway)
         await bo.send("Several days" if item < PHQ9_ITEMS else "Not at all")
+    await bo.expect("If you checked off any problems")  # item 10: unscored, asked after a "yes"
+    await bo.send("somewhat difficult")
     for item in range(1, GAD7_ITEMS + 1):
         await bo.expect(f"({item}/{GAD7_ITEMS})")
         await bo.send("not at all")
@@ -141,6 +145,7 @@ async def test_onboarding_on_postgresql(
     await cy.send("Cy")
     await cy.expect("Nice to meet you, Cy.")
     await cy.press("English")
+    await cy.somewhere_else()
     await tap_through_measures(cy)
     await cy.expect("That's everything for today, Cy.")
     assert await process.stop() == 0, process.output()

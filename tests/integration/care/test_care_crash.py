@@ -37,9 +37,12 @@ def journey(user: int, number: int) -> list[dict[str, Any]]:
         {"kind": "tap", "label": "Yes"},
         {"kind": "text", "text": f"Crash Tester {number}"},
         {"kind": "tap", "label": "English"},
+        {"kind": "tap", "label": "United Kingdom"},
+        {"kind": "tap", "label": "Yes, that's right"},
     ]
     phq9 = [(i + number) % 3 for i in range(8)] + [0]  # item 9 at 0: no safety step here
     steps += [{"kind": "tap", "label": LABELS[score]} for score in phq9]
+    steps += [{"kind": "tap", "label": "Somewhat difficult"}]  # PHQ-9 item 10 (unscored)
     steps += [{"kind": "tap", "label": LABELS[(i * number) % 4]} for i in range(7)]
     return [{**step, "user": user, "key": f"tg:{user}{n:03d}"} for n, step in enumerate(steps)]
 

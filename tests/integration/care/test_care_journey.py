@@ -31,7 +31,11 @@ async def test_onboarding_by_taps_and_typing_enrols_and_triages(app: App, patien
     assert "What would you like me to call you?" in texts(asked_age)
     asked_language = await patient.type("Ada")
     assert "Nice to meet you, Ada." in texts(asked_language)
-    phq_intro = await patient.tap("English")
+    asked_country = await patient.tap("English")
+    assert "Which country are you living in" in texts(asked_country)
+    asked_zone = await patient.tap("United Kingdom")
+    assert "on UK time. Is that right?" in texts(asked_zone)
+    phq_intro = await patient.tap("Yes, that's right")
     assert "9 short questions" in texts(phq_intro)
     shown = await onboard_rest(patient, PHQ9_MODERATE, GAD7_MILD)
     assert "Your score is <b>10</b> out of 27" in texts(shown)
@@ -131,9 +135,11 @@ async def test_item9_opens_an_alert_and_tells_staff_without_free_text(app: App, 
         # One alert for one answer, even though both the questionnaire and onboarding react.
         assert [(a.reason, a.level, a.status) for a in alerts] == [("phq9_item9", "urgent", "open")]
         events = await uow.adverse_events.list_for_patient(patient.pid)
-        assert {e.trigger for e in events} == {"phq9_item9"}
-        assert [e.response for e in events] == ["alert_opened", "safety_pathway_started"]
-        assert events[0].detail["alert_id"] == alerts[0].id
+        # One adverse event for one trigger: the alert and the pathway's start share its row.
+        logged = [(e.trigger, e.response) for e in events]
+        assert logged == [("phq9_item9", "safety_pathway_started")]
+        assert alerts[0].adverse_event_id == events[0].id
+        assert events[0].pseudonym == alerts[0].pseudonym
         staff = await uow.outbox.pending_for_target("staff")
         person = await uow.patients.get(patient.pid)
         assert person is not None
