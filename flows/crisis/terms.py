@@ -145,7 +145,7 @@ class _Speller:
 class CrisisTerms:
     """Compiled crisis terms (explicit and possible) and the look-alikes that are not crisis."""
 
-    entries: tuple[Entry, ...] = ()
+    entries: tuple[Entry, ...] = field(default=(), repr=False)  # thousands: never in a repr
     _crisis: _Index = field(default_factory=_Index, init=False, repr=False)
     _lookalikes: _Index = field(default_factory=_Index, init=False, repr=False)
     _words: set[str] = field(default_factory=set, init=False, repr=False)  # in crisis phrases

@@ -7,6 +7,7 @@ that schema, so the real `build_app(settings)` can be used unchanged and dropped
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -18,7 +19,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.app import App, build_app
+from bot.app import App, build_app, load_library
 from bot.config import Settings
 from flows.library import FlowLibrary
 from scheduler.clock import Clock
@@ -100,11 +101,27 @@ def app_settings(url: str, *, data_key: str | None = None, **programme: Any) -> 
     )
 
 
+@functools.cache
+def _parsed_programme(path: Path) -> FlowLibrary:
+    return load_library(path)
+
+
+def programme_library(path: Path) -> FlowLibrary:
+    """A fresh library of the programme at `path`, parsed and checked once per test process.
+
+    Parsing and checking the shipped programme takes seconds; the flows themselves are never
+    changed, so each app gets its own library (its own older revisions) over the same flows.
+    """
+    parsed = _parsed_programme(path.resolve())
+    return FlowLibrary(parsed.settings, parsed.flows.values())
+
+
 @asynccontextmanager
 async def running_app(
     settings: Settings, clock: Clock, library: FlowLibrary | None = None
 ) -> AsyncIterator[App]:
     """Build the real app and close it afterwards, whatever happens."""
+    library = library or programme_library(settings.programme.path)
     app = await build_app(settings, clock=clock, library=library)
     try:
         yield app
