@@ -66,7 +66,9 @@ class StepListener(Protocol):
         """Act on risk in the patient's words; True when they must not answer the open question."""
         ...
 
-    async def watch(self, uow: UnitOfWork, patient: Patient, run: Run) -> EffectWatch | None:
+    async def watch(
+        self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState
+    ) -> EffectWatch | None:
         """What to look for in a step of this run, or None when nothing can interrupt it."""
         ...
 
@@ -131,7 +133,7 @@ class Conversations:
         if run is not None and len(text) <= self.max_text:
             state = await self._load(uow, run)
             event = TextAnswer(text=text, at=self.clock.now())
-            watch = await self._watch(uow, patient, run)
+            watch = await self._watch(uow, patient, run, state)
             result = engine.step(
                 self.library, state, event, await self.context(uow, patient), watch
             )
@@ -185,8 +187,10 @@ class Conversations:
         # Risk in the words comes first: they then answer no question and are kept nowhere.
         return self.guard is not None and await self.guard.screen(uow, patient, text)
 
-    async def _watch(self, uow: UnitOfWork, patient: Patient, run: Run) -> EffectWatch | None:
-        return None if self.guard is None else await self.guard.watch(uow, patient, run)
+    async def _watch(
+        self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState
+    ) -> EffectWatch | None:
+        return None if self.guard is None else await self.guard.watch(uow, patient, run, state)
 
     async def _act(self, uow: UnitOfWork, patient: Patient, watch: EffectWatch | None) -> None:
         if watch is not None:
@@ -336,7 +340,7 @@ class Conversations:
         the run is held, and what the listeners start instead is the only open question.
         """
         state = await self._load(uow, run)
-        watch = await self._watch(uow, patient, run)
+        watch = await self._watch(uow, patient, run, state)
         context = await self.context(uow, patient)
         result = engine.step(self.library, state, event, context, watch)
         if isinstance(event, TimeoutFired):  # a late timeout is nothing the patient should hear

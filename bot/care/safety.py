@@ -74,11 +74,16 @@ class SafetyPathway:
         await self.conversations.resume(uow, patient)
         return True
 
-    async def watch(self, uow: UnitOfWork, patient: Patient, run: Run) -> TriggerWatch | None:
+    async def watch(
+        self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState
+    ) -> TriggerWatch | None:
         """Triggers in a step's effects interrupt the run, except in the pathway's own flows."""
         if run.kind == SAFETY_KIND:
             return None
-        return TriggerWatch(self.rules.triggers, await baselines(uow, patient), self._start_for)
+        # Only an answer to a questionnaire item can make a score: the baselines are read then.
+        scoring = state.awaiting is not None and state.awaiting.item is not None
+        known = await baselines(uow, patient) if scoring else {}
+        return TriggerWatch(self.rules.triggers, known, self._start_for)
 
     async def _start_for(self, uow: UnitOfWork, patient: Patient, trigger: Trigger) -> None:
         await self.start(uow, patient, trigger.name, trigger.detail, alert=trigger.alert)

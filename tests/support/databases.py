@@ -102,8 +102,8 @@ def app_settings(url: str, *, data_key: str | None = None, **programme: Any) -> 
 
 
 @functools.cache
-def _parsed_programme(path: Path) -> FlowLibrary:
-    return load_library(path)
+def _parsed_programme(path: Path, files: tuple[tuple[str, int, int], ...]) -> FlowLibrary:
+    return load_library(path)  # `files` is only the key: a test that edits a file gets it anew
 
 
 def programme_library(path: Path) -> FlowLibrary:
@@ -112,7 +112,9 @@ def programme_library(path: Path) -> FlowLibrary:
     Parsing and checking the shipped programme takes seconds; the flows themselves are never
     changed, so each app gets its own library (its own older revisions) over the same flows.
     """
-    parsed = _parsed_programme(path.resolve())
+    found = (f for f in sorted(path.resolve().rglob("*")) if f.is_file())
+    files = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in found)
+    parsed = _parsed_programme(path.resolve(), files)
     return FlowLibrary(parsed.settings, parsed.flows.values())
 
 
