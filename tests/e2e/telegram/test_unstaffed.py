@@ -54,6 +54,7 @@ async def test_an_unstaffed_crisis_that_is_not_sure_promises_no_one_either(
     await eli.expect(SAFETY_QUESTION)
     await eli.press("I'm not sure")
     await eli.expect("name five things you can see")
+    await eli.expect("make one together now")  # the question that carries the buttons
     await eli.press("Maybe later")
     await eli.expect("check in with you again later today")
     await eli.settle()
