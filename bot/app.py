@@ -77,9 +77,9 @@ class App:
     conversations: Conversations
     enrolment: Enrolment
     commands: Commands
-    programme: Programme  # scheduler issue: releases, reminders, measures
-    scheduler: Scheduler  # scheduler issue: start() it to sweep; close() stops it
-    staff: StaffChannel | None = None  # staff issue: relay, helpers' actions, alerts, digest
+    programme: Programme  # releases, reminders, measures
+    scheduler: Scheduler  # start() it to sweep; close() stops it
+    staff: StaffChannel | None = None  # relay, helpers' actions, alerts, digest
     followup: SafetyFollowUp | None = None  # re-checks, and the truth when staff are unreachable
 
     async def close(self) -> None:
@@ -156,7 +156,7 @@ async def build_app(
     commands = Commands(conversations)
     conversations.hooks.update(commands.hooks())
     conversations.hooks[library.settings.onboarding] = enrolment.onboarding_finished
-    # Scheduler issue: the programme plans on enrolment and pause/resume hold and shift its plan.
+    # The programme plans on enrolment and pause/resume hold and shift its plan.
     programme_service, scheduler = build_scheduling(settings, uow, conversations, clock)
     enrolment.programme = programme_service
     conversations.hooks["settings"] = programme_service.settings_changed

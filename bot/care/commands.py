@@ -148,7 +148,7 @@ class Commands:
     ) -> None:
         if outcome == "paused":
             await uow.patients.update(patient, status="paused")
-            await hold_plan(uow, patient, self.conversations.clock.now())  # scheduler issue
+            await hold_plan(uow, patient, self.conversations.clock.now())  # planned items wait
             await uow.audit.append(
                 f"patient:{patient.pseudonym}", "patient.paused", patient.pseudonym
             )
@@ -158,7 +158,7 @@ class Commands:
     ) -> None:
         if patient.status == "paused":
             await uow.patients.update(patient, status="active")
-            await resume_plan(uow, patient, self.conversations.clock.now())  # scheduler issue
+            await resume_plan(uow, patient, self.conversations.clock.now())  # come back later
             await uow.audit.append(
                 f"patient:{patient.pseudonym}", "patient.resumed", patient.pseudonym
             )

@@ -51,7 +51,7 @@ class Enrolment:
     defaults: NewPatientDefaults
     onboarding_flow: str = "onboarding"
     menu_flow: str = "menu"
-    programme: Programme | None = None  # scheduler issue: plans releases on enrolment
+    programme: Programme | None = None  # plans releases once a patient is enrolled
 
     async def start(
         self,
@@ -170,7 +170,7 @@ class Enrolment:
         await uow.patients.update(patient, care_mode=mode, status="active")
         if review:
             await eligibility.hold_for_review(uow, patient, enrolled, state.vars)
-        elif self.programme is not None:  # scheduler issue: module releases, measures
+        elif self.programme is not None:  # the weekly releases and the measures start here
             await self.programme.plan_enrolment(uow, patient, enrolled)
         detail = {"care_mode": mode, "baseline_review": review}
         await uow.audit.append(actor, "patient.enrolled", patient.pseudonym, detail)

@@ -141,7 +141,7 @@ def wire(app: App) -> Wiring:
         group_per_minute=telegram.group_rate_per_minute,
     )
     sender = Sender(app, bot, limits)
-    attach_staff(app, bot, limits, sender)  # staff issue: topics, relays, alerts
+    attach_staff(app, bot, limits, sender)  # topics, relays, alerts
     app.uow.after_commit = sender.notify
     dispatcher, order = make_dispatcher(app)
     freeze_startup_heap()

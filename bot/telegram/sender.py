@@ -70,7 +70,7 @@ class Sender:
         self.paid_broadcast = app.settings.telegram.paid_broadcast
         self._in_flight: set[asyncio.Task[None]] = set()
         self.settler = Settler(app.uow)
-        self.staff: StaffDelivery | None = None  # staff issue: set by the runner
+        self.staff: StaffDelivery | None = None  # set by the runner
 
     def notify(self) -> None:
         """Something was committed: look at the outbox now (called from any commit)."""
@@ -166,7 +166,7 @@ class Sender:
     async def _deliver(self, message: OutgoingMessage, chats: dict[int, int]) -> bool:
         """Send one message and record the outcome; False unless the next may follow at once."""
         try:
-            if self.staff is not None and self.staff.handles(message):  # staff issue: topics
+            if self.staff is not None and self.staff.handles(message):  # forum topics
                 sent_id = await self.staff.deliver(message)
             else:
                 destination = await self._destination(message, chats)
