@@ -22,25 +22,27 @@ from bot.care.ports.records import (
     SupportTopic,
 )
 from bot.care.ports.repositories import (
-    AdverseEventRepository,
-    AlertRepository,
     AnswerRepository,
-    AuditRepository,
     ConsentRepository,
     EnrolmentRepository,
     FlowRevisionRepository,
     HomeworkRepository,
     IdentityRepository,
-    InboundEventRepository,
-    OutboxRepository,
     PatientRepository,
-    PrivacyRepository,
     QuestionnaireRepository,
     RunRepository,
+    VariableRepository,
+)
+from bot.care.ports.safety_repositories import (
+    AdverseEventRepository,
+    AlertRepository,
+    AuditRepository,
+    InboundEventRepository,
+    OutboxRepository,
+    PrivacyRepository,
     ScheduledItemRepository,
     StaffRepository,
     SupportTopicRepository,
-    VariableRepository,
 )
 from bot.care.ports.uow import (
     Clock,

@@ -7,25 +7,27 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.care.ports.repositories import (
-    AdverseEventRepository,
-    AlertRepository,
     AnswerRepository,
-    AuditRepository,
     ConsentRepository,
     EnrolmentRepository,
     FlowRevisionRepository,
     HomeworkRepository,
     IdentityRepository,
-    InboundEventRepository,
-    OutboxRepository,
     PatientRepository,
-    PrivacyRepository,
     QuestionnaireRepository,
     RunRepository,
+    VariableRepository,
+)
+from bot.care.ports.safety_repositories import (
+    AdverseEventRepository,
+    AlertRepository,
+    AuditRepository,
+    InboundEventRepository,
+    OutboxRepository,
+    PrivacyRepository,
     ScheduledItemRepository,
     StaffRepository,
     SupportTopicRepository,
-    VariableRepository,
 )
 
 
