@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
+from bot.care.ports import Clock
 
-class Clock(Protocol):
-    """Anything that tells the current time as an aware UTC datetime."""
-
-    def now(self) -> datetime:
-        """The current time (UTC, timezone-aware)."""
-        ...
+__all__ = ["Clock", "FrozenClock", "SystemClock"]
 
 
 class SystemClock:

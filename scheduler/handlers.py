@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.care.programme import Drop, Outcome, Programme
+from bot.care.ports import Drop, DueItem, Outcome
+from bot.care.programme import Programme
 from scheduler.sweep import Handler
 from storage.models import Patient
-from storage.repositories.scheduled import DueItem
 from storage.uow import UnitOfWork
 
 PatientHandler = Callable[[UnitOfWork, DueItem, Patient], Awaitable[Outcome]]

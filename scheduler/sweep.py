@@ -17,11 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 
 from bot.care.pausing import hold_item
-from bot.care.programme import Drop, Fired, Outcome, Wait
+from bot.care.ports import Drop, DueItem, Fired, Outcome, Wait
 from scheduler.clock import Clock
 from scheduler.planner import after_quiet_hours
 from storage.models import Patient, ScheduledItem
-from storage.repositories.scheduled import DueItem
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

@@ -16,11 +16,10 @@ from bot.care import outgoing, phrases, progress
 from bot.care.conversations import Conversations, FinishHook
 from bot.care.effects import send
 from bot.care.pausing import hold_plan, resume_plan
+from bot.care.ports import Patient, Run, UnitOfWork
 from bot.care.safety import SAFETY_KIND
 from bot.care.safety_followup import followup_due
 from flows.runtime import RunState
-from storage.models import Patient, Run
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.care import outgoing, phrases
 from bot.care.effects import PROFILE_VARIABLES, Step, apply_effects, send
+from bot.care.ports import (
+    PRIORITY_BULK,
+    PRIORITY_INTERACTIVE,
+    Clock,
+    Patient,
+    Run,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from flows import engine
 from flows.library import FlowLibrary
 from flows.runtime import (
@@ -28,10 +37,6 @@ from flows.runtime import (
     TextAnswer,
     TimeoutFired,
 )
-from scheduler.clock import Clock
-from storage.models import Patient, Run
-from storage.repositories import PRIORITY_BULK, PRIORITY_INTERACTIVE
-from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

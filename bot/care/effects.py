@@ -13,10 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.care import outgoing, phrases
+from bot.care.ports import PRIORITY_INTERACTIVE, PRIORITY_SAFETY, Patient, Run, UnitOfWork
 from flows import runtime as fx
-from storage.models import Patient, Run
-from storage.repositories import PRIORITY_INTERACTIVE, PRIORITY_SAFETY
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bot.care import outgoing
 from bot.care.effects import STAFF_ALERTS, send
-from storage.models import Enrolment, Patient
-from storage.repositories import PRIORITY_SAFETY
-from storage.uow import UnitOfWork
+from bot.care.ports import PRIORITY_SAFETY, Enrolment, Patient, UnitOfWork
 
 if TYPE_CHECKING:  # the programme refuses releases under review, so it imports this module
     from bot.care.programme import Programme

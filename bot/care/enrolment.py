@@ -10,10 +10,9 @@ from typing import Any, Literal
 
 from bot.care import eligibility
 from bot.care.conversations import Conversations
+from bot.care.ports import Patient, Run, UnitOfWork
 from bot.care.programme import Programme
 from flows.runtime import RunState
-from storage.models import Patient, Run
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 

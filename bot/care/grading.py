@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from storage.models.safety import RESOLUTIONS
-from storage.repositories import Grade
+from bot.care.ports import RESOLUTIONS, Grade
 
 RESOLUTION_LABELS = {
     "safe": "Contacted, safe",

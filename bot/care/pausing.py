@@ -13,8 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.models import Patient, ScheduledItem
-from storage.uow import UnitOfWork
+from bot.care import ports
+from bot.care.ports import Patient, UnitOfWork
+from storage import uow as storage_uow
+from storage.models import ScheduledItem
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +34,15 @@ async def hold_plan(uow: UnitOfWork, patient: Patient, now: datetime) -> int:
     return len(items)
 
 
-async def _planned(uow: UnitOfWork, patient: Patient) -> list[ScheduledItem]:
+async def _planned(uow: UnitOfWork, patient: Patient) -> list[ports.ScheduledItem]:
     """The patient's pending items that a pause holds (all but the safety pathway's)."""
     items = await uow.scheduled.list_for_patient(patient.id, status="pending")
     return [item for item in items if not item.payload.get("safety")]
 
 
-async def hold_item(uow: UnitOfWork, item_id: int, now: datetime, recheck: timedelta) -> None:
+async def hold_item(
+    uow: storage_uow.UnitOfWork, item_id: int, now: datetime, recheck: timedelta
+) -> None:
     """Put a claimed item of a paused patient back, to be looked at again after `recheck`."""
     item = await uow.session.get(ScheduledItem, item_id)
     if item is None:
@@ -54,7 +58,7 @@ async def hold_item(uow: UnitOfWork, item_id: int, now: datetime, recheck: timed
     )
 
 
-def pause_length(items: list[ScheduledItem], now: datetime) -> timedelta | None:
+def pause_length(items: list[ports.ScheduledItem], now: datetime) -> timedelta | None:
     """How long the patient was paused: from the earliest hold on their items until now."""
     starts = [datetime.fromisoformat(i.payload[HELD_AT]) for i in items if HELD_AT in i.payload]
     return max(now - min(starts), timedelta(0)) if starts else None

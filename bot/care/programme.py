@@ -15,14 +15,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.care.conversations import Conversations
 from bot.care.effects import STAFF_ALERTS
 from bot.care.eligibility import REVIEW_STATUS
+from bot.care.ports import (
+    PRIORITY_BULK,
+    PRIORITY_SAFETY,
+    Drop,
+    Enrolment,
+    Fired,
+    Outcome,
+    Patient,
+    Run,
+    UnitOfWork,
+    Wait,
+)
 from bot.care.replanning import keep_local_times
 from bot.care.safety import SAFETY_KIND
 from flows.runtime import RunState, TimeoutFired
 from scheduler import planner
 from scheduler.planner import Timetable
-from storage.models import Enrolment, Patient, Run
-from storage.repositories import PRIORITY_BULK, PRIORITY_SAFETY
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -32,29 +41,6 @@ SAFETY_FIRST_WAIT = timedelta(minutes=30)
 ACTIVITY_FOLLOWUP = "activity_followup"
 
 
-@dataclass(frozen=True)
-class Fired:
-    """The item did its work (or had nothing left to do)."""
-
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Wait:
-    """The item should come back later, e.g. a release waiting for the previous module."""
-
-    until: datetime
-    note: str
-
-
-@dataclass(frozen=True)
-class Drop:
-    """The item must not fire (unknown flow, no enrolment); the note says why."""
-
-    note: str
-
-
-Outcome = Fired | Wait | Drop
 # Why a flow scheduled for later is no longer needed (None: start it).
 Gate = Callable[[UnitOfWork, Patient], Awaitable[str | None]]
 

@@ -13,8 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.care.outcomes import Measure, Result, outcomes
-from storage.models import Patient
-from storage.uow import UnitOfWork
+from bot.care.ports import Patient, UnitOfWork
 
 PHQ9_BANDS = (
     (0, 5, "#e8f5e9"),

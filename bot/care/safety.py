@@ -18,12 +18,10 @@ from bot.care.contacts import ContactBook
 from bot.care.conversations import Conversations
 from bot.care.crisis import CrisisTerms, Risk
 from bot.care.effects import open_alert
+from bot.care.ports import PRIORITY_SAFETY, Patient, Run, UnitOfWork
 from bot.care.triggers import Trigger, TriggerWatch, baselines
 from flows.model import CHECK_FLOW, RECHECK_FLOW, SAFETY_FLOW, SafetyRules
 from flows.runtime import RunState
-from storage.models import Patient, Run
-from storage.repositories import PRIORITY_SAFETY
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -11,16 +11,16 @@ from datetime import datetime
 from typing import TextIO
 
 from bot.care.grading import RESOLUTION_LABELS
-from storage.models.safety import (
+from bot.care.ports import (
     AE_OUTCOMES,
     EXPECTEDNESS,
     RELATEDNESS,
     SERIOUS_CRITERIA,
     SERIOUSNESS,
     SEVERITIES,
+    EventSummary,
+    UnitOfWork,
 )
-from storage.repositories import EventSummary
-from storage.uow import UnitOfWork
 
 # (column, field type, label, choices) — the data dictionary, and the CSV's column order.
 DICTIONARY: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (

@@ -21,13 +21,11 @@ from typing import Any
 from bot.care import outgoing
 from bot.care.conversations import Conversations, FinishHook
 from bot.care.effects import open_alert, send
+from bot.care.ports import PRIORITY_SAFETY, Patient, Run, UnitOfWork
 from bot.care.safety import SAFETY_KIND, SafetyPathway
 from bot.config import Settings
 from flows.model import RECHECK_FLOW, SAFETY_FLOW
 from flows.runtime import RunState
-from storage.models import Patient, Run
-from storage.repositories import PRIORITY_SAFETY
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,8 @@ from typing import Any
 from bot.care import outgoing
 from bot.care.conversations import Conversations
 from bot.care.effects import send
+from bot.care.ports import PRIORITY_INTERACTIVE, Patient, UnitOfWork
 from bot.config import Settings
-from storage.models import Patient
-from storage.repositories import PRIORITY_INTERACTIVE
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,7 @@ from html import escape
 from typing import Any
 
 from bot.care.outcomes import Measure, Result, outcomes
-from storage.models import Patient
-from storage.uow import UnitOfWork
+from bot.care.ports import Patient, UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,19 @@ from bot.care.grading import (
     resolve_data,
     step_buttons,
 )
+from bot.care.ports import (
+    PRIORITY_INTERACTIVE,
+    UNRESOLVED,
+    AdverseEvent,
+    Alert,
+    Grade,
+    StaffMember,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from bot.care.support import Support, to_staff
 from bot.care.support_cards import REASONS
 from bot.care.support_staff import actor
-from storage.models import AdverseEvent, Alert, StaffMember
-from storage.models.safety import UNRESOLVED
-from storage.repositories import PRIORITY_INTERACTIVE, Grade
-from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

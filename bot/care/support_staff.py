@@ -17,7 +17,8 @@ from typing import Any
 from bot.care import eligibility, outgoing, progress
 from bot.care.effects import patient_target, send
 from bot.care.pausing import hold_plan, resume_plan
-from bot.care.programme import Fired, Programme
+from bot.care.ports import PRIORITY_BULK, Fired, Patient, StaffMember, UnitOfWork, UnitOfWorkFactory
+from bot.care.programme import Programme
 from bot.care.support import (
     V_CLOSED,
     V_REPLIED,
@@ -30,9 +31,6 @@ from bot.care.support import (
 from bot.care.support_cards import snapshot, status_card
 from bot.care.support_templates import Templates, fill
 from scheduler import planner
-from storage.models import Patient, StaffMember
-from storage.repositories import PRIORITY_BULK
-from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,9 @@ from html import escape
 from typing import Any
 
 from bot.care.outcomes import Result, outcomes
+from bot.care.ports import PRIORITY_BULK, PRIORITY_SAFETY, Patient, UnitOfWork
 from bot.care.support import V_WAITING, Support, to_staff
 from bot.care.support_cards import topic_link
-from storage.models import Patient
-from storage.repositories import PRIORITY_BULK, PRIORITY_SAFETY
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.care.commands import Commands
 from bot.care.conversations import Conversations
+from bot.care.ports import Patient, Run, UnitOfWork
 from bot.care.programme import Programme
 from bot.care.support import Support, SupportConfig
 from bot.care.support_safety import SafetyDesk
@@ -15,8 +16,6 @@ from bot.care.support_watch import Watch
 from bot.config import Settings
 from flows.runtime import RunState
 from scheduler.clockwork import Scheduler
-from storage.models import Patient, Run
-from storage.uow import UnitOfWork
 
 MENU_FLOW = "menu"
 MESSAGE_HELPER = "message_helper"  # the menu's "Message my helper" outcome

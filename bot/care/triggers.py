@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.care.outcomes import RELIABLE_CHANGE, is_deterioration
+from bot.care.ports import Patient, UnitOfWork
 from flows import runtime as fx
-from storage.models import Patient
-from storage.uow import UnitOfWork
 
 
 @dataclass(frozen=True)

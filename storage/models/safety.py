@@ -8,34 +8,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.care.ports import (
+    AE_OUTCOMES,
+    EXPECTEDNESS,
+    RELATEDNESS,
+    RESOLUTIONS,
+    SERIOUS_CRITERIA,
+    SERIOUSNESS,
+    SEVERITIES,
+)
 from storage.models.base import Base, patient_fk
 
-# Terms of the graded adverse-event log, from ICH E2A (1994), "Clinical Safety Data Management:
-# Definitions and Standards for Expedited Reporting" (seriousness criteria, causality,
-# expectedness) and ICH E6(R2) (2016) Good Clinical Practice 1.2 / 4.11 (adverse events are
-# recorded, assessed for severity, seriousness and relatedness, and followed to their outcome).
-# Severity is intensity (mild, moderate, severe) and is not seriousness, which E2A ties to what
-# the event results in. A missing value (NULL) means "not yet reviewed".
-SEVERITIES = ("mild", "moderate", "severe")
-SERIOUSNESS = ("serious", "non_serious")
-# E2A II.B: death, life-threatening, inpatient hospitalisation or its prolongation, persistent or
-# significant disability/incapacity, congenital anomaly/birth defect, and "other important
-# medical events" that need intervention to prevent one of these.
-SERIOUS_CRITERIA = (
-    "death",
-    "life_threatening",
-    "hospitalisation",
-    "disability",
-    "congenital_anomaly",
-    "medically_important",
-)
-RELATEDNESS = ("not_related", "unlikely", "possibly", "probably", "definitely")
-EXPECTEDNESS = ("expected", "unexpected")
-AE_OUTCOMES = ("ongoing", "resolved", "resolved_with_sequelae", "unknown")
-# How a helper closed an alert (not an ICH term: what happened when they followed it up).
-RESOLUTIONS = ("safe", "referred", "emergency", "unreachable", "false_alarm")
 ALERT_STATUSES = ("open", "acknowledged", "resolved", "closed")
-UNRESOLVED = ("open", "acknowledged")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> sa.CheckConstraint:

@@ -1,33 +1,37 @@
 """Repositories: one small class per aggregate; none of them commits."""
 
-from storage.repositories.adverse_events import AdverseEventRepository, EventSummary, Grade
+from bot.care.ports import (
+    PRIORITY_BULK,
+    PRIORITY_INTERACTIVE,
+    PRIORITY_SAFETY,
+    AnswerRecord,
+    DueItem,
+    EventSummary,
+    Grade,
+    Homework,
+    Identity,
+    OutgoingMessage,
+)
+from storage.repositories.adverse_events import AdverseEventRepository
 from storage.repositories.base import Clock, Repository, utcnow
 from storage.repositories.care import ConsentRepository, EnrolmentRepository
 from storage.repositories.events import InboundEventRepository
 from storage.repositories.flows import (
-    AnswerRecord,
     AnswerRepository,
     FlowRevisionRepository,
     RunRepository,
     VariableRepository,
 )
-from storage.repositories.outbox import (
-    PRIORITY_BULK,
-    PRIORITY_INTERACTIVE,
-    PRIORITY_SAFETY,
-    OutboxRepository,
-    OutgoingMessage,
-)
+from storage.repositories.outbox import OutboxRepository
 from storage.repositories.patients import (
-    Identity,
     IdentityRepository,
     PatientRepository,
     new_pseudonym,
 )
 from storage.repositories.privacy import PrivacyRepository
-from storage.repositories.results import Homework, HomeworkRepository, QuestionnaireRepository
+from storage.repositories.results import HomeworkRepository, QuestionnaireRepository
 from storage.repositories.safety import AlertRepository, AuditRepository
-from storage.repositories.scheduled import DueItem, ScheduledItemRepository
+from storage.repositories.scheduled import ScheduledItemRepository
 from storage.repositories.staff import StaffRepository, SupportTopicRepository
 
 __all__ = [

@@ -2,41 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.care.ports import UNRESOLVED, EventSummary, Grade
 from storage.models import AdverseEvent, Alert, Patient
-from storage.models.safety import UNRESOLVED
 from storage.repositories.base import Clock, Repository, utcnow
 
 ALERT_OPENED = "alert_opened"
 PATHWAY_STARTED = "safety_pathway_started"
-
-
-@dataclass(frozen=True)
-class Grade:
-    """A reviewer's grading of one event (ICH E2A terms; see storage/models/safety.py)."""
-
-    severity: str
-    seriousness: str
-    serious_criterion: str | None
-    relatedness: str
-    expectedness: str
-    outcome: str
-
-
-@dataclass(frozen=True)
-class EventSummary:
-    """One event as the export shows it: no patient id, only the pseudonym."""
-
-    event: AdverseEvent
-    alerts: int
-    resolution: str
-    resolved_at: datetime | None
 
 
 class AdverseEventRepository(Repository):

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.care import ports
 from storage.models import Consent, Enrolment
 from storage.repositories.base import Repository
 
@@ -69,7 +70,7 @@ class EnrolmentRepository(Repository):
         """Return the patient's most recent enrolment."""
         return await self.session.scalar(_CURRENT_ENROLMENT, {"patient_id": patient_id})
 
-    async def update(self, enrolment: Enrolment, **fields: Any) -> Enrolment:
+    async def update(self, enrolment: ports.Enrolment, **fields: Any) -> ports.Enrolment:
         """Set current_module, status, release_policy or started_at (a start held for review)."""
         unknown = set(fields) - {"current_module", "status", "release_policy", "started_at"}
         if unknown:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from bot.care import ports
+from bot.care.ports import AnswerRecord
 from storage.models import Answer, FlowRevision, Run, Variable
 from storage.repositories.base import EncryptedRepository, Repository
 
@@ -117,14 +117,14 @@ class RunRepository(EncryptedRepository):
         stmt = sa.select(Run).where(Run.patient_id == patient_id).order_by(Run.id)
         return list((await self.session.scalars(stmt)).all())
 
-    def state(self, run: Run) -> dict[str, Any]:
+    def state(self, run: ports.Run) -> dict[str, Any]:
         """Return the decrypted engine state of a run."""
         value: dict[str, Any] = self.cipher.decrypt_json(run.state_enc, RUN_STATE)
         return value
 
     async def save_state(
         self,
-        run: Run,
+        run: ports.Run,
         state: dict[str, Any],
         *,
         status: str | None = None,
@@ -142,26 +142,12 @@ class RunRepository(EncryptedRepository):
             run.revision = revision
         await self.session.flush()
 
-    async def finish(self, run: Run, outcome: str | None = None) -> None:
+    async def finish(self, run: ports.Run, outcome: str | None = None) -> None:
         """Mark a run finished."""
         run.status = "finished"
         run.outcome = outcome
         run.updated_at = self.clock()
         await self.session.flush()
-
-
-@dataclass(frozen=True)
-class AnswerRecord:
-    """A decrypted answer."""
-
-    id: int
-    run_id: int | None
-    flow_id: str
-    question: str
-    variable: str | None
-    value: Any
-    is_free_text: bool
-    at: datetime
 
 
 class AnswerRepository(EncryptedRepository):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -10,13 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from bot.care.ports import PRIORITY_INTERACTIVE, OutgoingMessage
 from storage.models import OutboxMessage, OutboxSequence
 from storage.repositories.base import EncryptedRepository, dialect_insert
 
 PAYLOAD = "outbox.payload"
-PRIORITY_SAFETY = 0
-PRIORITY_INTERACTIVE = 1
-PRIORITY_BULK = 2
 DEFAULT_LEASE = timedelta(seconds=60)
 OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[assignment]
 # Statements on the reply path are built once, not per message: building one (coercing every
@@ -37,22 +34,6 @@ def _bump_seq(dialect_name: str) -> Any:
         )
         .returning(OutboxSequence.last_seq)
     )
-
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    """A claimed or listed outbox row with its payload decrypted."""
-
-    id: int
-    patient_id: int | None
-    target_kind: str
-    target_key: str
-    payload: dict[str, Any]
-    priority: int
-    seq: int
-    attempts: int
-    status: str
-    created_at: datetime
 
 
 class OutboxRepository(EncryptedRepository):

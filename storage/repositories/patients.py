@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from bot.care import ports
+from bot.care.ports import Identity
 from storage.crypto import FieldCipher
 from storage.models import MessengerIdentity, Patient
 from storage.repositories.base import EncryptedRepository
@@ -112,7 +113,7 @@ class PatientRepository(EncryptedRepository):
         )
         return await self.session.scalar(stmt)
 
-    async def update(self, patient: Patient, **fields: Any) -> Patient:
+    async def update(self, patient: ports.Patient, **fields: Any) -> ports.Patient:
         """Set plain fields (language, timezone, status, ...) on a patient."""
         _check_fields(fields)
         for name, value in fields.items():
@@ -120,16 +121,16 @@ class PatientRepository(EncryptedRepository):
         await self.session.flush()
         return patient
 
-    def alias(self, patient: Patient) -> str | None:
+    def alias(self, patient: ports.Patient) -> str | None:
         """Return the patient's decrypted alias."""
         return self.open(patient.alias_enc, ALIAS)
 
-    async def set_alias(self, patient: Patient, alias: str | None) -> None:
+    async def set_alias(self, patient: ports.Patient, alias: str | None) -> None:
         """Encrypt and store the name the patient wants to be called."""
         patient.alias_enc = self.seal(alias, ALIAS)
         await self.session.flush()
 
-    async def touch(self, patient: Patient) -> None:
+    async def touch(self, patient: ports.Patient) -> None:
         """Record that the patient was active now (to the minute: one write, not one a message)."""
         now = self.clock()
         last = patient.last_active_at
@@ -169,16 +170,6 @@ def _check_fields(fields: dict[str, Any]) -> None:
     unknown = set(fields) - _UPDATABLE
     if unknown:
         raise TypeError(f"not updatable patient fields: {sorted(unknown)}")
-
-
-@dataclass(frozen=True)
-class Identity:
-    """A decrypted messenger identity."""
-
-    patient_id: int
-    messenger: str
-    external_id: str
-    chat_id: str | None
 
 
 class IdentityRepository(EncryptedRepository):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from bot.care.ports import Homework
 from storage.models import HomeworkEntry, QuestionnaireResult
 from storage.repositories.base import EncryptedRepository, Repository
 from storage.repositories.flows import is_plain
@@ -59,19 +59,6 @@ class QuestionnaireRepository(Repository):
         """Return the most recent result of one instrument."""
         results = await self.list_for_patient(patient_id, instrument)
         return results[-1] if results else None
-
-
-@dataclass(frozen=True)
-class Homework:
-    """A decrypted homework entry; `data` merges the plain and encrypted parts."""
-
-    id: int
-    exercise: str
-    kind: str
-    data: dict[str, Any]
-    at: datetime
-    due_at: datetime | None
-    status: str
 
 
 def split_data(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.care.ports import UNRESOLVED
 from storage.crypto import FieldCipher
 from storage.models import Alert, AuditEntry, Patient
-from storage.models.safety import UNRESOLVED
 from storage.repositories.adverse_events import AdverseEventRepository
 from storage.repositories.base import Clock, Repository, utcnow
 

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from bot.care.ports import DueItem
 from storage.models import ScheduledItem
 from storage.repositories.base import Repository
-
-
-@dataclass(frozen=True)
-class DueItem:
-    """A claimed scheduled item."""
-
-    id: int
-    key: str
-    kind: str
-    patient_id: int | None
-    due_at: datetime
-    payload: dict[str, Any]
-    attempts: int
 
 
 class ScheduledItemRepository(Repository):

@@ -1,0 +1,205 @@
+"""The safety, staff and messaging repositories care uses, with exactly the methods it calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.care.ports.records import (
+    AdverseEvent,
+    Alert,
+    ScheduledItem,
+    StaffMember,
+    SupportTopic,
+)
+from bot.care.ports.values import (
+    PRIORITY_INTERACTIVE,
+    EventSummary,
+    Grade,
+    OutgoingMessage,
+)
+
+
+class AdverseEventRepository(Protocol):
+    """The adverse events care reads and writes."""
+
+    async def for_alert(
+        self, patient_id: int, trigger: str, detail: dict[str, Any] | None = None
+    ) -> AdverseEvent:
+        """The event a new alert belongs to: the ongoing one, else a new one it opens."""
+
+    async def pathway_started(
+        self, patient_id: int, trigger: str, detail: dict[str, Any] | None = None
+    ) -> AdverseEvent:
+        """The safety pathway started: log it on the ongoing event, or open one for it."""
+
+    async def get(self, event_id: int) -> AdverseEvent | None:
+        """Return an event by id."""
+
+    async def list_unreviewed(self, limit: int = 20) -> Sequence[AdverseEvent]:
+        """Events nobody has graded yet, oldest first."""
+
+    async def count_unreviewed(self) -> int:
+        """How many events wait for grading."""
+
+    async def grade(self, event_id: int, grade: Grade, reviewer: str) -> AdverseEvent | None:
+        """Store a reviewer's grading (a later grading replaces it); None if there is no event."""
+
+    async def export(self) -> Sequence[EventSummary]:
+        """Every event, oldest first, with its linked alerts counted and how they ended."""
+
+
+class AlertRepository(Protocol):
+    """The alerts care reads and writes."""
+
+    async def open(
+        self,
+        patient_id: int | None,
+        reason: str,
+        level: str,
+        detail: dict[str, Any] | None = None,
+        *,
+        adverse_event_id: int | None = None,
+    ) -> Alert:
+        """Open a new alert (part of a safety event when `adverse_event_id` is given)."""
+
+    async def get(self, alert_id: int) -> Alert | None:
+        """Return an alert by id."""
+
+    async def acknowledge(self, alert_id: int, by: str) -> bool:
+        """Mark an open alert acknowledged by a staff alias; False if it was not open."""
+
+    async def resolve(
+        self, alert_id: int, by: str, resolution: str, note: str | None = None
+    ) -> bool:
+        """Resolve an unresolved alert with an outcome (acknowledging it too if nobody had)."""
+
+    async def set_note(self, alert_id: int, note: str | None) -> None:
+        """Keep (or, with None, erase) the helper's note on how an alert ended."""
+
+    async def list_unresolved(self) -> Sequence[Alert]:
+        """Open and acknowledged alerts, oldest first."""
+
+    async def count_unresolved(self, patient_id: int) -> int:
+        """How many of a patient's alerts are open or acknowledged."""
+
+    async def list_for_event(self, event_id: int) -> Sequence[Alert]:
+        """The alerts of one safety event, oldest first."""
+
+    async def close(self, alert_id: int) -> None:
+        """Close an alert."""
+
+    async def mark_reposted(self, alert_id: int) -> None:
+        """Record that an unacknowledged alert was posted again."""
+
+    async def unacknowledged_since(self, before: datetime) -> Sequence[Alert]:
+        """Return open alerts last posted before `before` (due for a repost)."""
+
+    async def list_for_patient(self, patient_id: int) -> Sequence[Alert]:
+        """Return every alert about a patient."""
+
+
+class AuditRepository(Protocol):
+    """The audit care reads and writes."""
+
+    async def append(
+        self,
+        actor: str,
+        action: str,
+        target: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Record who (staff alias, 'system', 'patient:<pseudonym>') did what to whom."""
+
+
+class InboundEventRepository(Protocol):
+    """The inbound care reads and writes."""
+
+    async def seen(self, event_key: str) -> bool:
+        """Record the key; return True when it was already recorded (a duplicate)."""
+
+
+class OutboxRepository(Protocol):
+    """The outbox care reads and writes."""
+
+    async def enqueue(
+        self,
+        *,
+        target_kind: str,
+        target_key: str,
+        payload: dict[str, Any],
+        priority: int = PRIORITY_INTERACTIVE,
+        patient_id: int | None = None,
+        not_before: datetime | None = None,
+    ) -> int:
+        """Queue a message for a target (e.g. 'patient:12', 'staff:-100:7'); return its id."""
+
+    async def last_unclaimed(
+        self, target_key: str, patient_id: int, priority: int = PRIORITY_INTERACTIVE
+    ) -> OutgoingMessage | None:
+        """The last pending message at a priority for a target, if unclaimed and the patient's."""
+
+    async def amend_unclaimed(self, message_id: int, payload: dict[str, Any]) -> bool:
+        """Replace an unclaimed message's payload (coalescing); False if a sender took it."""
+
+
+class PrivacyRepository(Protocol):
+    """The privacy care reads and writes."""
+
+    async def export_patient(self, patient_id: int, actor: str | None = None) -> dict[str, Any]:
+        """Return everything kept about a patient, decrypted and JSON-ready; audit it."""
+
+    async def delete_patient_personal_data(self, patient_id: int, actor: str = "system") -> bool:
+        """Erase everything personal about a patient, keeping one anonymous audit entry."""
+
+
+class ScheduledItemRepository(Protocol):
+    """The scheduled care reads and writes."""
+
+    async def add(
+        self,
+        kind: str,
+        due_at: datetime,
+        *,
+        key: str,
+        patient_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> bool:
+        """Schedule unless `key` exists already (e.g. 'release:patient:3:module:2'); True if new."""
+
+    async def mark_done(self, item_id: int, note: str | None = None) -> None:
+        """Record that a claimed item fired."""
+
+    async def cancel_for_patient(self, patient_id: int, kinds: Iterable[str] | None = None) -> int:
+        """Cancel a patient's pending items (all, or of some kinds); return how many."""
+
+    async def get_by_key(self, key: str) -> ScheduledItem | None:
+        """Return the item with this idempotency key."""
+
+    async def list_for_patient(
+        self, patient_id: int, status: str | None = None
+    ) -> Sequence[ScheduledItem]:
+        """Return a patient's items by due time."""
+
+
+class StaffRepository(Protocol):
+    """The staff care reads and writes."""
+
+    async def add(self, user_id: str | int, alias: str) -> StaffMember:
+        """Register a helper (or update their alias and reactivate them)."""
+
+    async def get_by_user(
+        self, user_id: str | int, *, include_inactive: bool = False
+    ) -> StaffMember | None:
+        """Return the helper with this Telegram user id."""
+
+
+class SupportTopicRepository(Protocol):
+    """The support topics care reads and writes."""
+
+    async def get_for_patient(self, patient_id: int, staff_chat_key: str) -> SupportTopic | None:
+        """Return the patient's topic in a staff chat."""
+
+    async def patient_for_thread(self, staff_chat_key: str, thread_id: int) -> int | None:
+        """Return the patient whose topic this thread is."""
