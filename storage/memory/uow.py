@@ -7,6 +7,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from storage.memory.outbox import MemoryOutboxRepository
 from storage.memory.repositories import (
     MemoryInboundEventRepository,
     MemoryScheduledItemRepository,
@@ -19,6 +20,7 @@ from storage.uow import SingleWriter
 class MemoryUnitOfWork:
     """`async with uow:` copies the committed rows; `await uow.commit()` lands the changes."""
 
+    outbox: MemoryOutboxRepository
     inbound: MemoryInboundEventRepository
     scheduled: MemoryScheduledItemRepository
 
@@ -42,6 +44,7 @@ class MemoryUnitOfWork:
 
     def _open(self) -> None:
         workspace = self._workspace = Workspace(self._store)
+        self.outbox = MemoryOutboxRepository(workspace, self._clock)
         self.inbound = MemoryInboundEventRepository(workspace, self._clock)
         self.scheduled = MemoryScheduledItemRepository(workspace, self._clock)
 
