@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Self
 
 from storage.memory.outbox import MemoryOutboxRepository
+from storage.memory.patients import MemoryIdentityRepository, MemoryPatientRepository
 from storage.memory.repositories import (
     MemoryInboundEventRepository,
     MemoryScheduledItemRepository,
@@ -20,6 +21,8 @@ from storage.uow import SingleWriter
 class MemoryUnitOfWork:
     """`async with uow:` copies the committed rows; `await uow.commit()` lands the changes."""
 
+    patients: MemoryPatientRepository
+    identities: MemoryIdentityRepository
     outbox: MemoryOutboxRepository
     inbound: MemoryInboundEventRepository
     scheduled: MemoryScheduledItemRepository
@@ -44,6 +47,8 @@ class MemoryUnitOfWork:
 
     def _open(self) -> None:
         workspace = self._workspace = Workspace(self._store)
+        self.patients = MemoryPatientRepository(workspace, self._clock)
+        self.identities = MemoryIdentityRepository(workspace, self._clock)
         self.outbox = MemoryOutboxRepository(workspace, self._clock)
         self.inbound = MemoryInboundEventRepository(workspace, self._clock)
         self.scheduled = MemoryScheduledItemRepository(workspace, self._clock)

@@ -1,7 +1,6 @@
 """Inbound de-duplication and scheduled items claimed exactly once.
 
-Tests taking `any_uow` run on memory, SQLite and PostgreSQL; the one cancelling a patient's
-items needs the patient repository, which the in-memory unit of work does not offer yet.
+Every test runs on memory, SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -83,7 +82,8 @@ async def test_claim_due_items_once_and_settle_them(any_uow, clock):
         await u.commit()
 
 
-async def test_cancel_and_reschedule_for_patient(uow, clock):
+async def test_cancel_and_reschedule_for_patient(any_uow, clock):
+    uow = any_uow
     async with uow() as u:
         patient = await u.patients.create()
         await u.commit()

@@ -1,7 +1,7 @@
 """The outbox delivers per target in order, safety first, and never loses a message.
 
-Tests taking `any_uow` run on memory too; the encrypted payload check reads SQL rows, and
-parking needs the patient repository, so those two stay SQL-only.
+Tests taking `any_uow` run on memory too; the encrypted payload check reads SQL rows, so
+it stays SQL-only.
 """
 
 from __future__ import annotations
@@ -109,7 +109,8 @@ async def test_lease_expiry_makes_a_lost_message_due_again(any_uow, clock):
     assert again.id == first.id
 
 
-async def test_give_up_park_and_unpark(uow):
+async def test_give_up_park_and_unpark(any_uow):
+    uow = any_uow
     async with uow() as u:
         patient = await u.patients.create()
         await u.commit()
