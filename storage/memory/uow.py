@@ -7,6 +7,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from storage.memory.care import MemoryConsentRepository, MemoryEnrolmentRepository
 from storage.memory.outbox import MemoryOutboxRepository
 from storage.memory.patients import MemoryIdentityRepository, MemoryPatientRepository
 from storage.memory.repositories import (
@@ -23,6 +24,8 @@ class MemoryUnitOfWork:
 
     patients: MemoryPatientRepository
     identities: MemoryIdentityRepository
+    consents: MemoryConsentRepository
+    enrolments: MemoryEnrolmentRepository
     outbox: MemoryOutboxRepository
     inbound: MemoryInboundEventRepository
     scheduled: MemoryScheduledItemRepository
@@ -49,6 +52,8 @@ class MemoryUnitOfWork:
         workspace = self._workspace = Workspace(self._store)
         self.patients = MemoryPatientRepository(workspace, self._clock)
         self.identities = MemoryIdentityRepository(workspace, self._clock)
+        self.consents = MemoryConsentRepository(workspace, self._clock)
+        self.enrolments = MemoryEnrolmentRepository(workspace, self._clock)
         self.outbox = MemoryOutboxRepository(workspace, self._clock)
         self.inbound = MemoryInboundEventRepository(workspace, self._clock)
         self.scheduled = MemoryScheduledItemRepository(workspace, self._clock)
