@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.crypto import FieldCipher, generate_key
 from storage.db import create_engine, session_factory
+from storage.memory import MemoryUnitOfWorkFactory
 from storage.migrate import upgrade_engine
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 from tests.support.databases import pg_url, require_postgres
@@ -44,12 +46,16 @@ class Database:
     path: Path | None = None
 
 
-@pytest.fixture(
-    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-)
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """Yield a migrated empty database on each backend; leave nothing behind."""
-    if request.param == "sqlite":
+SQL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+# Repository behaviour that is not SQL-specific is also checked on the in-memory unit of work;
+# encryption at rest, migrations, key rotation and the SQLite writer queue stay SQL-only.
+ALL_BACKENDS = ["memory", *SQL_BACKENDS]
+
+
+@asynccontextmanager
+async def open_database(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """Yield a migrated empty SQL database on one backend; leave nothing behind."""
+    if backend == "sqlite":
         path = tmp_path / "daybreak.db"
         url = f"sqlite+aiosqlite:///{path}"
         engine = create_engine(url)
@@ -78,6 +84,13 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         await admin.dispose()
 
 
+@pytest.fixture(params=SQL_BACKENDS)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """Yield a migrated empty database on each backend; leave nothing behind."""
+    async with open_database(request.param, tmp_path) as database:
+        yield database
+
+
 @pytest.fixture
 def cipher() -> FieldCipher:
     """Return a cipher with a fresh key."""
@@ -94,6 +107,18 @@ def clock() -> FrozenClock:
 def uow(database: Database, cipher: FieldCipher, clock: FrozenClock) -> UnitOfWorkFactory:
     """Return a unit-of-work factory on the test database."""
     return UnitOfWorkFactory(database.sessions, cipher, clock)
+
+
+@pytest.fixture(params=ALL_BACKENDS)
+async def any_uow(
+    request: pytest.FixtureRequest, tmp_path: Path, cipher: FieldCipher, clock: FrozenClock
+) -> AsyncIterator[UnitOfWorkFactory | MemoryUnitOfWorkFactory]:
+    """Return a unit-of-work factory on each backend, the in-memory one included."""
+    if request.param == "memory":
+        yield MemoryUnitOfWorkFactory(clock)
+        return
+    async with open_database(request.param, tmp_path) as database:
+        yield UnitOfWorkFactory(database.sessions, cipher, clock)
 
 
 __all__ = ["Database", "FrozenClock", "UnitOfWork"]

@@ -1,14 +1,16 @@
-"""Inbound de-duplication and scheduled items claimed exactly once."""
+"""Inbound de-duplication and scheduled items claimed exactly once.
+
+Every test runs on memory, SQLite and PostgreSQL.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
 
-from storage.uow import UnitOfWork
 
-
-async def test_inbound_event_is_seen_once(uow, clock):
+async def test_inbound_event_is_seen_once(any_uow, clock):
+    uow = any_uow
     async with uow() as u:
         assert not await u.inbound.seen("tg:update:1")
         assert await u.inbound.seen("tg:update:1")
@@ -24,9 +26,9 @@ async def test_inbound_event_is_seen_once(uow, clock):
         await u.commit()
 
 
-async def test_concurrent_duplicates_are_seen_once(database, cipher, clock):
+async def test_concurrent_duplicates_are_seen_once(any_uow):
     async def handle():
-        async with UnitOfWork(database.sessions, cipher, clock) as u:
+        async with any_uow() as u:
             duplicate = await u.inbound.seen("tg:update:42")
             await u.commit()
             return duplicate
@@ -35,7 +37,8 @@ async def test_concurrent_duplicates_are_seen_once(database, cipher, clock):
     assert sorted(results) == [False, True, True, True]
 
 
-async def test_scheduling_is_idempotent_by_key(uow, clock):
+async def test_scheduling_is_idempotent_by_key(any_uow, clock):
+    uow = any_uow
     async with uow() as u:
         assert await u.scheduled.add(
             "release", clock(), key="release:patient:1:module:2", payload={"module": 2}
@@ -56,7 +59,8 @@ async def _schedule(uow, clock, count, patient_id=None):
         await u.commit()
 
 
-async def test_claim_due_items_once_and_settle_them(uow, clock):
+async def test_claim_due_items_once_and_settle_them(any_uow, clock):
+    uow = any_uow
     await _schedule(uow, clock, 3)
     async with uow() as u:
         due = await u.scheduled.claim_due(now=clock() + timedelta(minutes=1))
@@ -78,7 +82,8 @@ async def test_claim_due_items_once_and_settle_them(uow, clock):
         await u.commit()
 
 
-async def test_cancel_and_reschedule_for_patient(uow, clock):
+async def test_cancel_and_reschedule_for_patient(any_uow, clock):
+    uow = any_uow
     async with uow() as u:
         patient = await u.patients.create()
         await u.commit()
@@ -95,14 +100,15 @@ async def test_cancel_and_reschedule_for_patient(uow, clock):
         assert await u.scheduled.claim_due(now=clock() + timedelta(days=2)) == []
 
 
-async def test_concurrent_claimers_never_share_an_item(database, cipher, clock, uow):
+async def test_concurrent_claimers_never_share_an_item(any_uow, clock):
+    uow = any_uow
     await _schedule(uow, clock, 60)
     later = clock() + timedelta(hours=2)
 
     async def worker():
         got = []
         while True:
-            async with UnitOfWork(database.sessions, cipher, clock) as u:
+            async with uow() as u:
                 batch = await u.scheduled.claim_due(limit=7, now=later)
                 await asyncio.sleep(0)  # hold the claim open while the other worker runs
                 await u.commit()

@@ -1,4 +1,7 @@
-"""Consents, enrolments, flow revisions, runs, answers, variables, results, homework."""
+"""Consents, enrolments, flow revisions, runs, answers, variables, results, homework.
+
+The test taking `any_uow` runs on memory too; the other repositories here are SQL-only so far.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ async def _patient(uow):
     return patient.id
 
 
-async def test_consent_and_enrolment(uow, clock):
+async def test_consent_and_enrolment(any_uow, clock):
+    uow = any_uow
     pid = await _patient(uow)
     async with uow() as u:
         await u.consents.record(pid, "consent-v1", agreed=False)

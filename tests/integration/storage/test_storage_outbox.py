@@ -1,4 +1,8 @@
-"""The outbox delivers per target in order, safety first, and never loses a message."""
+"""The outbox delivers per target in order, safety first, and never loses a message.
+
+Tests taking `any_uow` run on memory too; the encrypted payload check reads SQL rows, so
+it stays SQL-only.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +44,8 @@ async def _sent(uow, messages):
         await u.commit()
 
 
-async def test_one_message_per_target_in_order_with_safety_first(uow):
+async def test_one_message_per_target_in_order_with_safety_first(any_uow):
+    uow = any_uow
     await _enqueue(
         uow,
         [
@@ -60,7 +65,8 @@ async def test_one_message_per_target_in_order_with_safety_first(uow):
     assert [(m.payload["text"], m.seq) for m in second] == [("hello 2", 2)]
 
 
-async def test_higher_priority_overtakes_queued_bulk_for_the_same_target(uow):
+async def test_higher_priority_overtakes_queued_bulk_for_the_same_target(any_uow):
+    uow = any_uow
     await _enqueue(
         uow,
         [
@@ -75,7 +81,8 @@ async def test_higher_priority_overtakes_queued_bulk_for_the_same_target(uow):
     assert [m.payload["text"] for m in await _claim(uow)] == ["relay 1"]
 
 
-async def test_failed_attempt_retries_later_and_blocks_followers(uow, clock):
+async def test_failed_attempt_retries_later_and_blocks_followers(any_uow, clock):
+    uow = any_uow
     await _enqueue(
         uow,
         [
@@ -93,7 +100,8 @@ async def test_failed_attempt_retries_later_and_blocks_followers(uow, clock):
     assert (again.id, again.attempts) == (first.id, 2)
 
 
-async def test_lease_expiry_makes_a_lost_message_due_again(uow, clock):
+async def test_lease_expiry_makes_a_lost_message_due_again(any_uow, clock):
+    uow = any_uow
     await _enqueue(uow, [("patient", "patient:1", "a", PRIORITY_INTERACTIVE, None)])
     [first] = await _claim(uow)
     clock.advance(seconds=61)  # the sender died without settling it
@@ -101,7 +109,8 @@ async def test_lease_expiry_makes_a_lost_message_due_again(uow, clock):
     assert again.id == first.id
 
 
-async def test_give_up_park_and_unpark(uow):
+async def test_give_up_park_and_unpark(any_uow):
+    uow = any_uow
     async with uow() as u:
         patient = await u.patients.create()
         await u.commit()
@@ -149,7 +158,8 @@ async def test_sequence_is_per_target_and_payload_encrypted(uow):
     assert b"secret" not in rows[0].payload_enc
 
 
-async def test_rolled_back_enqueue_leaves_nothing(uow):
+async def test_rolled_back_enqueue_leaves_nothing(any_uow):
+    uow = any_uow
     async with uow() as u:
         await u.outbox.enqueue(target_kind="patient", target_key="patient:1", payload={})
     async with uow() as u:

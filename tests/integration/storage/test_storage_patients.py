@@ -1,4 +1,8 @@
-"""Patients, identities, staff and topics; the unit of work commits once or not at all."""
+"""Patients, identities, staff and topics; the unit of work commits once or not at all.
+
+Tests taking `any_uow` run on memory too; those reading raw rows (the blind index, the
+rollback check) and those on staff and topics stay SQL-only.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from storage.models import MessengerIdentity, Patient
 from storage.repositories.patients import PSEUDONYM_ALPHABET
 
 
-async def test_create_patient_with_unique_readable_pseudonym(uow):
+async def test_create_patient_with_unique_readable_pseudonym(any_uow):
+    uow = any_uow
     async with uow() as u:
         patients = [await u.patients.create(alias=f"Sam {n}") for n in range(30)]
         await u.commit()
@@ -27,7 +32,8 @@ async def test_create_patient_with_unique_readable_pseudonym(uow):
         assert (await u.patients.get(patients[4].id)).pseudonym == patients[4].pseudonym
 
 
-async def test_update_fields_and_reject_unknown(uow, clock):
+async def test_update_fields_and_reject_unknown(any_uow, clock):
+    uow = any_uow
     async with uow() as u:
         patient = await u.patients.create(language="de", timezone="Europe/Berlin")
         await u.patients.update(patient, care_mode="guided", preferred_time="07:30")
@@ -62,7 +68,8 @@ async def test_find_patient_by_messenger_id_through_blind_index(uow, database):
         assert "987654321" not in raw.external_id_index
 
 
-async def test_same_messenger_account_cannot_belong_to_two_patients(uow):
+async def test_same_messenger_account_cannot_belong_to_two_patients(any_uow):
+    uow = any_uow
     async with uow() as u:
         first, second = await u.patients.create(), await u.patients.create()
         await u.identities.add(first.id, "telegram", 5, chat_id=5)
@@ -88,7 +95,8 @@ async def test_leaving_without_commit_rolls_back(uow):
         assert (await u.session.execute(select(Patient))).first() is None
 
 
-async def test_list_active_in_batches(uow):
+async def test_list_active_in_batches(any_uow):
+    uow = any_uow
     async with uow() as u:
         made = [await u.patients.create() for _ in range(7)]
         await u.patients.update(made[2], status="paused")
@@ -122,7 +130,8 @@ async def test_staff_and_support_topics(uow):
         await u.commit()
 
 
-async def test_touch_keeps_last_active_to_the_minute(uow, clock):
+async def test_touch_keeps_last_active_to_the_minute(any_uow, clock):
+    uow = any_uow
     """A burst of messages writes 'last active' once; a minute later it moves on."""
     async with uow() as u:
         patient = await u.patients.create(language="en")

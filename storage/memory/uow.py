@@ -1,0 +1,116 @@
+"""An in-memory unit of work: changes land on commit, leaving without commit discards them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from storage.memory.care import MemoryConsentRepository, MemoryEnrolmentRepository
+from storage.memory.outbox import MemoryOutboxRepository
+from storage.memory.patients import MemoryIdentityRepository, MemoryPatientRepository
+from storage.memory.repositories import (
+    MemoryInboundEventRepository,
+    MemoryScheduledItemRepository,
+)
+from storage.memory.store import MemoryStore, Workspace
+from storage.repositories import Clock, utcnow
+from storage.uow import SingleWriter
+
+
+class MemoryUnitOfWork:
+    """`async with uow:` copies the committed rows; `await uow.commit()` lands the changes."""
+
+    patients: MemoryPatientRepository
+    identities: MemoryIdentityRepository
+    consents: MemoryConsentRepository
+    enrolments: MemoryEnrolmentRepository
+    outbox: MemoryOutboxRepository
+    inbound: MemoryInboundEventRepository
+    scheduled: MemoryScheduledItemRepository
+
+    def __init__(
+        self,
+        store: MemoryStore,
+        clock: Clock = utcnow,
+        after_commit: Callable[[], None] | None = None,
+        writer: SingleWriter | None = None,
+    ) -> None:
+        """Prepare a unit of work; nothing is copied until `async with`."""
+        self._store = store
+        self._clock = clock
+        self._after_commit = after_commit
+        self._writer = writer
+        self._workspace: Workspace | None = None
+
+    def clock(self) -> datetime:
+        """Return 'now' from the clock this unit of work stamps rows with."""
+        return self._clock()
+
+    def _open(self) -> None:
+        workspace = self._workspace = Workspace(self._store)
+        self.patients = MemoryPatientRepository(workspace, self._clock)
+        self.identities = MemoryIdentityRepository(workspace, self._clock)
+        self.consents = MemoryConsentRepository(workspace, self._clock)
+        self.enrolments = MemoryEnrolmentRepository(workspace, self._clock)
+        self.outbox = MemoryOutboxRepository(workspace, self._clock)
+        self.inbound = MemoryInboundEventRepository(workspace, self._clock)
+        self.scheduled = MemoryScheduledItemRepository(workspace, self._clock)
+
+    async def __aenter__(self) -> Self:
+        """Copy the committed rows and build the repositories on the copy."""
+        if self._workspace is not None:
+            raise RuntimeError("a unit of work cannot be entered twice at once")
+        if self._writer is not None:
+            # Writers take turns, so two units of work never both change the same row.
+            await self._writer.acquire()
+        self._open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Drop the private copy; whatever was not committed is gone."""
+        self._workspace = None
+        if self._writer is not None:
+            self._writer.release()
+
+    def _opened(self) -> Workspace:
+        if self._workspace is None:
+            raise RuntimeError("the unit of work is not open; use `async with`")
+        return self._workspace
+
+    async def commit(self) -> None:
+        """Land everything done in this unit of work, then tell whoever waits for outbox rows."""
+        self._opened().merge()
+        if self._after_commit is not None:
+            self._after_commit()
+
+    async def rollback(self) -> None:
+        """Discard everything done since the last commit."""
+        self._opened()
+        self._open()
+
+    async def flush(self) -> None:
+        """Nothing to send anywhere: ids are assigned when rows are added."""
+        self._opened()
+
+
+class MemoryUnitOfWorkFactory:
+    """Makes units of work that share one in-memory store and a clock."""
+
+    def __init__(self, clock: Clock = utcnow, store: MemoryStore | None = None) -> None:
+        """Start an empty store (or share a given one)."""
+        self.store = store or MemoryStore()
+        self.clock = clock
+        self.after_commit: Callable[[], None] | None = None
+        self._writer = SingleWriter()
+
+    def __call__(self, *, reading: bool = False) -> MemoryUnitOfWork:
+        """Return a new, unopened unit of work; `reading` ones never write and need no turn."""
+        writer = None if reading else self._writer
+        return MemoryUnitOfWork(self.store, self.clock, self.after_commit, writer)
