@@ -6,9 +6,10 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.care.ports import PRIORITY_INTERACTIVE, OutgoingMessage
 from storage.memory.repositories import MemoryRepository
 from storage.models import OutboxMessage, OutboxSequence
-from storage.repositories.outbox import DEFAULT_LEASE, PRIORITY_INTERACTIVE, OutgoingMessage
+from storage.repositories.outbox import DEFAULT_LEASE
 
 
 def _order(row: OutboxMessage) -> tuple[int, int]:

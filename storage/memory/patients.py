@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
 from typing import Any
 
+from bot.care.ports import Identity
 from storage.memory.repositories import MemoryRepository
 from storage.models import MessengerIdentity, Patient
-from storage.repositories.patients import ACTIVE_RESOLUTION, Identity, new_pseudonym
+from storage.repositories.patients import ACTIVE_RESOLUTION, new_pseudonym
 
 # The same fields the SQL repository lets callers set.
 UPDATABLE = {

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.care.ports import DueItem
 from storage.memory.store import Workspace
 from storage.models import InboundEvent, ScheduledItem
 from storage.repositories import Clock
-from storage.repositories.scheduled import DueItem
 
 
 class MemoryRepository:
