@@ -27,8 +27,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.care import planner
 from bot.care.programme import Fired, Outcome
-from scheduler import planner
 from scheduler.clock import FrozenClock
 from scheduler.sweep import Sweeper, SweepRules
 from storage.crypto import FieldCipher, generate_key

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 
 from bot.care.pausing import hold_item
+from bot.care.planner import after_quiet_hours
 from bot.care.ports import Drop, DueItem, Fired, Outcome, Wait
 from scheduler.clock import Clock
-from scheduler.planner import after_quiet_hours
 from storage.models import Patient, ScheduledItem
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.care.conversations import Conversations
+from bot.care.planner import Timetable
 from bot.care.programme import Programme
 from bot.config import Settings
 from scheduler.clock import Clock
 from scheduler.clockwork import Scheduler
 from scheduler.handlers import care_handlers
-from scheduler.planner import Timetable
 from scheduler.sweep import Sweeper, SweepRules
 from storage.uow import UnitOfWorkFactory
 

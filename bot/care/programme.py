@@ -12,9 +12,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.care import planner
 from bot.care.conversations import Conversations
 from bot.care.effects import STAFF_ALERTS
 from bot.care.eligibility import REVIEW_STATUS
+from bot.care.planner import Timetable
 from bot.care.ports import (
     PRIORITY_BULK,
     PRIORITY_SAFETY,
@@ -30,8 +32,6 @@ from bot.care.ports import (
 from bot.care.replanning import keep_local_times
 from bot.care.safety import SAFETY_KIND
 from flows.runtime import RunState, TimeoutFired
-from scheduler import planner
-from scheduler.planner import Timetable
 
 log = logging.getLogger(__name__)
 

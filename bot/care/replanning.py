@@ -12,8 +12,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.care.pausing import HELD_FROM
+from bot.care.planner import resolve_local
 from bot.care.ports import Patient, UnitOfWork
-from scheduler.planner import resolve_local
 
 log = logging.getLogger(__name__)
 

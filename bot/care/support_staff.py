@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from bot.care import eligibility, outgoing, progress
+from bot.care import eligibility, outgoing, planner, progress
 from bot.care.effects import patient_target, send
 from bot.care.pausing import hold_plan, resume_plan
 from bot.care.ports import PRIORITY_BULK, Fired, Patient, StaffMember, UnitOfWork, UnitOfWorkFactory
@@ -30,7 +30,6 @@ from bot.care.support import (
 )
 from bot.care.support_cards import snapshot, status_card
 from bot.care.support_templates import Templates, fill
-from scheduler import planner
 
 log = logging.getLogger(__name__)
 

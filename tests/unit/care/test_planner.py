@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler import planner
-from scheduler.planner import Timetable
+from bot.care import planner
+from bot.care.planner import Timetable
 
 LONDON = ZoneInfo("Europe/London")
 QUIET = (time(21, 0), time(8, 0))
