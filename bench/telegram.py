@@ -49,8 +49,9 @@ from aiogram.types import Message  # noqa: E402
 
 from bot.app import App, build_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.telegram.runner import FLUSH_SECONDS, HANDLERS_AT_ONCE, wire  # noqa: E402
+from bot.telegram.runner import FLUSH_SECONDS, HANDLERS_AT_ONCE  # noqa: E402
 from bot.telegram.sender import Sender  # noqa: E402
+from bot.wiring.telegram import build_telegram  # noqa: E402
 from storage.crypto import generate_key  # noqa: E402
 from storage.repositories import PRIORITY_BULK, PRIORITY_INTERACTIVE  # noqa: E402
 from tests.fakebot import FakeBotApi, Limits  # noqa: E402
@@ -345,8 +346,8 @@ async def running_bot(stack: AsyncExitStack, settings: Settings) -> tuple[App, S
     """The real app, sender and polling dispatcher, in this process."""
     app = await build_app(settings)
     stack.push_async_callback(app.close)
-    wiring = wire(app)  # as `daybreak run` wires it
-    bot, sender, dispatcher = wiring.bot, wiring.sender, wiring.dispatcher
+    telegram = build_telegram(app)  # as `daybreak run` builds it
+    bot, sender, dispatcher = telegram.bot, telegram.sender, telegram.dispatcher
     stack.push_async_callback(bot.session.close)
     stop = asyncio.Event()
     sending = asyncio.create_task(sender.run(stop))

@@ -4,41 +4,35 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.bell import OutboxBell
 from bot.care.commands import Commands
-from bot.care.contacts import ContactBook, load_book
 from bot.care.conversations import Conversations
-from bot.care.crisis import CrisisTerms, CrisisTermsError, load_terms
 from bot.care.eligibility import effective_policy
 from bot.care.enrolment import Enrolment, NewPatientDefaults
+from bot.care.hooks import FlowHooks
 from bot.care.programme import Programme
-from bot.care.safety import SafetyPathway
-from bot.care.safety_followup import FollowUpRules, SafetyFollowUp
-from bot.care.support_wiring import StaffChannel, build_staff_channel
+from bot.care.safety_followup import SafetyFollowUp
 from bot.config import Settings
-from flows.contacts import CONTACTS_FILE
+from bot.errors import StartupError
+from bot.wiring.hooks import connect_hooks
+from bot.wiring.safety import build_followup, build_pathway, keep_quiet
+from bot.wiring.scheduling import build_programme, build_scheduler
+from bot.wiring.staff import StaffChannel, build_staff_channel
 from flows.diagnostics import has_errors
 from flows.library import FlowLibrary, load_programme
-from flows.model import CHECK_FLOW, RECHECK_FLOW, SAFETY_FLOW
+from flows.model import RECHECK_FLOW
 from scheduler.clock import Clock, SystemClock
 from scheduler.clockwork import Scheduler
-from scheduler.wiring import build_scheduling
 from storage import db
 from storage.crypto import FieldCipher, load_or_create_key_file
 from storage.migrate import upgrade_engine
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-
-CRISIS_TERMS = Path("safety/crisis_terms.yml")  # .yml: a data file, not a flow
-
-
-class StartupError(Exception):
-    """Daybreak cannot start as configured; the message says why and what to do."""
 
 
 def check_staffing(settings: Settings) -> None:
@@ -72,6 +66,7 @@ class App:
     settings: Settings
     engine: AsyncEngine
     uow: UnitOfWorkFactory
+    bell: OutboxBell  # rung by every commit; the sender listens
     library: FlowLibrary
     clock: Clock
     conversations: Conversations
@@ -137,38 +132,39 @@ async def build_app(
     except BaseException:
         await engine.dispose()
         raise
+    bell = OutboxBell()
     uow = UnitOfWorkFactory(
-        db.session_factory(engine), cipher, clock.now, single_writer=db.is_sqlite(engine)
+        db.session_factory(engine), cipher, clock.now,
+        single_writer=db.is_sqlite(engine), after_commit=bell.ring,
+    )  # fmt: skip
+    hooks = FlowHooks(keep_quiet=keep_quiet(library))
+    conversations = Conversations(uow, library, clock, hooks=hooks, staffed=_has_helpers(settings))
+    pathway = build_pathway(settings, conversations, library)
+    followup = build_followup(settings, conversations, pathway)
+    # A re-check planned for later starts only while the patient still needs it.
+    gates = {RECHECK_FLOW: followup.still_needed} if followup is not None else {}
+    programme = build_programme(settings, conversations, gates)
+    enrolment = Enrolment(
+        conversations,
+        new_patient_defaults(settings, library),
+        onboarding_flow=library.settings.onboarding,
+        programme=programme,  # plans releases once a patient is enrolled
     )
-    conversations = Conversations(uow, library, clock, staffed=_has_helpers(settings))
-    programme = settings.programme
-    defaults = NewPatientDefaults(
-        timezone=programme.default_timezone,
-        preferred_time=programme.preferred_time.strftime("%H:%M"),
-        default_language=library.default_language,
-        languages=tuple(library.settings.languages),
-        # Nobody to guide anyone when unstaffed.
-        triage=programme.triage if programme.staffing == "staffed" else "unguided",
-        high_risk_baseline=effective_policy(programme.high_risk_baseline, _has_helpers(settings)),
-        release_policy=programme.release_policy,
-    )
-    enrolment = Enrolment(conversations, defaults, onboarding_flow=library.settings.onboarding)
     commands = Commands(conversations)
-    conversations.hooks.update(commands.hooks())
-    conversations.hooks[library.settings.onboarding] = enrolment.onboarding_finished
-    # The programme plans on enrolment and pause/resume hold and shift its plan.
-    programme_service, scheduler = build_scheduling(settings, uow, conversations, clock)
-    enrolment.programme = programme_service
-    conversations.hooks["settings"] = programme_service.settings_changed
-    conversations.zone_changed = programme_service.zone_changed
-    pathway = _add_safety(settings, conversations, library)
-    followup = _add_followup(settings, conversations, programme_service, pathway)
-    staff = build_staff_channel(settings, conversations, commands, programme_service, scheduler)
+    staff = build_staff_channel(settings, conversations, programme)
+    connect_hooks(
+        hooks, enrolment=enrolment, commands=commands, programme=programme, staff=staff,
+        pathway=pathway, followup=followup,
+    )  # fmt: skip
+    scheduler = build_scheduler(
+        settings, uow, clock, programme, daily=staff.daily_jobs(settings),
+        every=staff.frequent_jobs(),
+    )  # fmt: skip
     await store_revisions(uow, library)
     await conversations.migrate_runs()  # runs a new revision's `migrate:` map moves
     return App(
-        settings, engine, uow, library, clock, conversations, enrolment, commands,
-        programme_service, scheduler, staff, followup,
+        settings, engine, uow, bell, library, clock, conversations, enrolment, commands,
+        programme, scheduler, staff, followup,
     )  # fmt: skip
 
 
@@ -178,68 +174,19 @@ def _has_helpers(settings: Settings) -> bool:
     return staffed and settings.telegram.staff_chat_id is not None
 
 
-def _add_safety(
-    settings: Settings, conversations: Conversations, library: FlowLibrary
-) -> SafetyPathway | None:
-    """Listen to every step for risk, when the programme has a safety pathway."""
-    if SAFETY_FLOW not in library.flows:
-        log.warning("the programme has no `%s` flow: the safety pathway is off", SAFETY_FLOW)
-        return None
-    terms_path = settings.safety.crisis_terms_path or settings.programme.path / CRISIS_TERMS
-    try:
-        terms = load_terms(terms_path) if terms_path.is_file() else CrisisTerms.empty()
-    except CrisisTermsError as error:  # a file outside the programme: not seen by flows check
-        raise StartupError(str(error)) from None
-    if terms.is_empty:
-        log.warning("no crisis terms in %s: crisis language will not be detected", terms_path)
-    pathway = SafetyPathway(
-        conversations,
-        terms,
-        crisis_contacts(settings, library),
-        timedelta(hours=settings.safety.recheck_hours),
-        library.settings.safety,
+def new_patient_defaults(settings: Settings, library: FlowLibrary) -> NewPatientDefaults:
+    """What a new patient starts with, from `programme.*` and the programme's languages."""
+    programme = settings.programme
+    return NewPatientDefaults(
+        timezone=programme.default_timezone,
+        preferred_time=programme.preferred_time.strftime("%H:%M"),
+        default_language=library.default_language,
+        languages=tuple(library.settings.languages),
+        # Nobody to guide anyone when unstaffed.
+        triage=programme.triage if programme.staffing == "staffed" else "unguided",
+        high_risk_baseline=effective_policy(programme.high_risk_baseline, _has_helpers(settings)),
+        release_policy=programme.release_policy,
     )
-    conversations.guard = pathway
-    conversations.hooks[CHECK_FLOW] = pathway.check_finished
-    for flow in (SAFETY_FLOW, RECHECK_FLOW):
-        conversations.keep_quiet[flow] = frozenset(library.settings.safety.unsafe_outcomes)
-    conversations.providers[RECHECK_FLOW] = pathway.recheck_variables
-    return pathway
-
-
-def _add_followup(
-    settings: Settings,
-    conversations: Conversations,
-    programme: Programme,
-    pathway: SafetyPathway | None,
-) -> SafetyFollowUp | None:
-    """Re-checks that go on until the patient is safe, when the programme has them."""
-    if pathway is None or RECHECK_FLOW not in conversations.library.flows:
-        return None
-    followup = SafetyFollowUp(conversations, pathway, FollowUpRules.from_settings(settings))
-    conversations.hooks.update(followup.hooks(conversations.hooks.get(SAFETY_FLOW)))
-    conversations.providers[RECHECK_FLOW] = followup.recheck_variables
-    programme.gates[RECHECK_FLOW] = followup.still_needed
-    return followup
-
-
-def crisis_contacts(settings: Settings, library: FlowLibrary) -> ContactBook:
-    """The programme's crisis contacts per country (`safety/crisis_contacts.yml`)."""
-    if settings.safety.crisis_contacts is not None:
-        log.warning(
-            "safety.crisis_contacts in the config is no longer read: crisis contacts are "
-            "programme data now, one list per country in %s; move any numbers of your own "
-            "there and delete the key",
-            settings.programme.path / CONTACTS_FILE,
-        )
-    path = settings.programme.path / CONTACTS_FILE
-    if not path.is_file():
-        log.warning("no %s: the safety flows show only their general advice", path)
-        return ContactBook(default_language=library.default_language)
-    try:
-        return load_book(path, library.default_language)
-    except ValueError as error:
-        raise StartupError(f"the crisis contacts in {path} have errors:\n{error}") from None
 
 
 async def store_revisions(uow: UnitOfWorkFactory, library: FlowLibrary) -> None:

@@ -11,12 +11,13 @@ from typing import Any, TypeVar
 
 import click
 
-from bot.app import App, StartupError, build_app, without_staff
+from bot.app import App, build_app, without_staff
 from bot.cli_flows import flows_group
 from bot.cli_safety import safety_group
 from bot.cli_schedule import schedule_group
 from bot.cli_staff import staff_group
 from bot.config import ConfigError, Settings, load_settings
+from bot.errors import StartupError
 from bot.logs import setup_logging
 
 T = TypeVar("T")

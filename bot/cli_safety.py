@@ -9,9 +9,10 @@ from pathlib import Path
 
 import click
 
-from bot.app import StartupError, build_app
+from bot.app import build_app
 from bot.care.safety_export import write_dictionary, write_events
 from bot.config import ConfigError, Settings, load_settings
+from bot.errors import StartupError
 
 FILE = click.Path(dir_okay=False, writable=True, path_type=Path)
 

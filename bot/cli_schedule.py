@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from bot.app import App, StartupError, build_app
+from bot.app import App, build_app
 from bot.config import ConfigError, load_settings
+from bot.errors import StartupError
 from storage.models import Patient, ScheduledItem
 from storage.uow import UnitOfWork
 

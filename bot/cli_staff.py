@@ -33,8 +33,8 @@ def check(ctx: click.Context) -> None:
 
 
 async def _problems(settings: Settings) -> list[str]:
-    from bot.telegram.runner import make_bot  # aiogram loads only when needed
     from bot.telegram.staff_access import staff_chat_problems
+    from bot.telegram.transport import make_bot  # aiogram loads only when needed
 
     if settings.telegram.token is None:
         return ["telegram.token is not set (DAYBREAK_TELEGRAM__TOKEN)"]

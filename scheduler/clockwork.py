@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-DailyJob = Callable[[], Awaitable[Any]]
+Job = Callable[[], Awaitable[Any]]
 # Redelivered updates arrive within minutes; a month of keys is a generous margin.
 INBOUND_KEYS_KEPT = timedelta(days=30)
 # A claim older than this belongs to a worker that died outside the claim's own transaction.
@@ -40,8 +40,14 @@ class Scheduler:
         housekeeping_at: time = time(3, 30),
         pilot: bool = False,
         timezone: str = "UTC",
+        daily: Mapping[str, tuple[time, Job]] | None = None,
+        every: Mapping[str, tuple[float, Job]] | None = None,
     ) -> None:
-        """Prepare the jobs; nothing runs until start()."""
+        """Prepare the jobs; nothing runs until start().
+
+        `daily` jobs run at the programme's local wall time (e.g. the helper digest at 08:30);
+        `every` jobs are repeated every few seconds (e.g. re-posting unacknowledged alerts).
+        """
         self.sweeper = sweeper
         self.uow = uow
         self.clock = clock
@@ -49,19 +55,10 @@ class Scheduler:
         self.housekeeping_at = housekeeping_at
         self.pilot = pilot
         self.timezone = timezone  # daily jobs (the staff digest) run at local wall time
-        self._daily: dict[str, tuple[time, DailyJob]] = {}
-        self._every: dict[str, tuple[float, DailyJob]] = {}
+        self._daily = dict(daily or {})
+        self._every = dict(every or {})
         self._aps: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[Any]] = set()
-
-    def add_daily(self, name: str, at: time, job: DailyJob) -> None:
-        """Register daily work at the programme's local wall time, e.g. the helper digest."""
-        # Hook point for the staff digest: add_daily("staff_digest", staff.digest_time, ...).
-        self._daily[name] = (at, job)
-
-    def add_every(self, name: str, seconds: float, job: DailyJob) -> None:
-        """Register work repeated every few seconds (e.g. re-posting unacknowledged alerts)."""
-        self._every[name] = (seconds, job)
 
     @property
     def running(self) -> bool:
@@ -105,7 +102,7 @@ class Scheduler:
         """The ids of the scheduled jobs (for tests and `schedule show`)."""
         return [job.id for job in self._aps.get_jobs()] if self._aps is not None else []
 
-    def _tracked(self, job: DailyJob) -> Callable[[], Awaitable[Any]]:
+    def _tracked(self, job: Job) -> Callable[[], Awaitable[Any]]:
         """The job, remembered while it runs so that shutdown can wait for it."""
 
         async def run() -> Any:

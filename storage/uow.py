@@ -189,12 +189,16 @@ class UnitOfWorkFactory:
         clock: Clock = utcnow,
         *,
         single_writer: bool = False,
+        after_commit: Callable[[], None] | None = None,
     ) -> None:
-        """Remember what every unit of work needs; SQLite wants `single_writer`."""
+        """Remember what every unit of work needs; SQLite wants `single_writer`.
+
+        `after_commit` is called after each commit (the outbox bell, so the sender wakes at once).
+        """
         self.sessions = sessions
         self.cipher = cipher
         self.clock = clock
-        self.after_commit: Callable[[], None] | None = None
+        self.after_commit = after_commit
         self._writer = SingleWriter() if single_writer else None
 
     def __call__(self, *, reading: bool = False) -> UnitOfWork:

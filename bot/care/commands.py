@@ -13,8 +13,9 @@ from html import escape
 from typing import Any
 
 from bot.care import outgoing, phrases, progress
-from bot.care.conversations import Conversations, FinishHook
+from bot.care.conversations import Conversations
 from bot.care.effects import send
+from bot.care.hooks import FinishHook
 from bot.care.pausing import hold_plan, resume_plan
 from bot.care.ports import Patient, Run, UnitOfWork
 from bot.care.safety import SAFETY_KIND

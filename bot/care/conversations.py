@@ -7,13 +7,13 @@ redelivered update or a retried call is harmless.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.care import outgoing, phrases
 from bot.care.effects import PROFILE_VARIABLES, Step, apply_effects, send
+from bot.care.hooks import EffectWatch, FlowHooks
 from bot.care.ports import (
     PRIORITY_BULK,
     PRIORITY_INTERACTIVE,
@@ -28,7 +28,6 @@ from flows.library import FlowLibrary
 from flows.runtime import (
     Ask,
     ButtonPress,
-    Effect,
     Event,
     FlowFinished,
     RunState,
@@ -43,40 +42,6 @@ log = logging.getLogger(__name__)
 # Variables that belong to one run only: the engine's own, and the alias (kept on the patient).
 RUN_ONLY = frozenset({"last_outcome", "alias"})
 
-# Called when a flow finishes, inside the same unit of work (e.g. onboarding → enrol).
-FinishHook = Callable[[UnitOfWork, Patient, Run, RunState, str], Awaitable[None]]
-
-
-VariableProvider = Callable[[UnitOfWork, Patient], Awaitable[dict[str, Any]]]
-
-# Called when a step moves the patient to another time zone, with the zone they were in.
-ZoneHook = Callable[[UnitOfWork, Patient, str], Awaitable[None]]
-
-
-class EffectWatch(Protocol):
-    """Looks at a step's effects as the engine makes them, for risk triggers."""
-
-    def __call__(self, effect: Effect) -> bool:
-        """True when the flow must say nothing after this effect."""
-        ...
-
-    async def act(self, uow: UnitOfWork, patient: Patient) -> None:
-        """Do what the effects seen call for, after the step was applied."""
-
-
-class StepListener(Protocol):
-    """Told about the patient's words and every step, inside its unit of work (e.g. safety)."""
-
-    async def screen(self, uow: UnitOfWork, patient: Patient, text: str) -> bool:
-        """Act on risk in the patient's words; True when they must not answer the open question."""
-        ...
-
-    async def watch(
-        self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState
-    ) -> EffectWatch | None:
-        """What to look for in a step of this run, or None when nothing can interrupt it."""
-        ...
-
 
 @dataclass
 class Conversations:
@@ -85,17 +50,9 @@ class Conversations:
     uow: UnitOfWorkFactory
     library: FlowLibrary
     clock: Clock
-    hooks: dict[str, FinishHook] = field(default_factory=dict)
-    # Variables a flow started later by the scheduler needs, computed when it starts.
-    providers: dict[str, VariableProvider] = field(default_factory=dict)
-    # Reads every message and step for risk (the safety pathway), when the programme has one.
-    guard: StepListener | None = None
+    # Flow ends, time-zone moves, scheduled flows' variables and the safety guard.
+    hooks: FlowHooks = field(default_factory=FlowHooks)
     max_text: int = 4000
-    # Outcomes of a flow on top after which the flow underneath waits for the patient's next
-    # message instead of asking again at once (flow id -> outcomes).
-    keep_quiet: dict[str, frozenset[str]] = field(default_factory=dict)
-    # Told when a step changes the patient's time zone (the programme re-plans what is due).
-    zone_changed: ZoneHook | None = None
     # Whether people read the staff chat: flows promise a person only then (`staffed`).
     staffed: bool = False
 
@@ -190,12 +147,14 @@ class Conversations:
 
     async def _screen(self, uow: UnitOfWork, patient: Patient, text: str) -> bool:
         # Risk in the words comes first: they then answer no question and are kept nowhere.
-        return self.guard is not None and await self.guard.screen(uow, patient, text)
+        guard = self.hooks.guard
+        return guard is not None and await guard.screen(uow, patient, text)
 
     async def _watch(
         self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState
     ) -> EffectWatch | None:
-        return None if self.guard is None else await self.guard.watch(uow, patient, run, state)
+        guard = self.hooks.guard
+        return None if guard is None else await guard.watch(uow, patient, run, state)
 
     async def _act(self, uow: UnitOfWork, patient: Patient, watch: EffectWatch | None) -> None:
         if watch is not None:
@@ -226,8 +185,7 @@ class Conversations:
         self, uow: UnitOfWork, patient: Patient, flow_id: str
     ) -> dict[str, Any]:
         """What a flow started by the scheduler should know (e.g. crisis contacts)."""
-        provider = self.providers.get(flow_id)
-        return await provider(uow, patient) if provider is not None else {}
+        return await self.hooks.variables(uow, patient, flow_id)
 
     async def resume(self, uow: UnitOfWork, patient: Patient) -> bool:
         """Ask the patient's open question again (or let a held run go on); False when none."""
@@ -373,8 +331,8 @@ class Conversations:
         state = result.state
         await uow.runs.save_state(run, state.to_json(), status=state.status, outcome=state.outcome)
         for effect in result.effects:
-            if isinstance(effect, FlowFinished) and effect.flow in self.hooks:
-                await self.hooks[effect.flow](uow, patient, run, state, effect.outcome)
+            if isinstance(effect, FlowFinished):
+                await self.hooks.finished(uow, patient, run, state, effect.flow, effect.outcome)
         if state.status == "finished":
             await self._uncover(uow, patient, run, state.outcome)
 
@@ -385,7 +343,7 @@ class Conversations:
         underneath = await uow.runs.get_active(patient.id)
         if underneath is None or underneath.id > run.id:
             return
-        if outcome not in self.keep_quiet.get(run.flow_id, ()):
+        if outcome not in self.hooks.quiet_after(run.flow_id):
             await self.resume(uow, patient)  # e.g. a module interrupted by a command
             return
         # After "I'm not safe" a lesson must not carry on at once: it waits for the patient.
@@ -407,8 +365,8 @@ class Conversations:
         if profile:
             zone_before = patient.timezone
             await uow.patients.update(patient, **profile)
-            if self.zone_changed is not None and patient.timezone != zone_before:
-                await self.zone_changed(uow, patient, zone_before)
+            if patient.timezone != zone_before:
+                await self.hooks.zone_changed(uow, patient, zone_before)
         if changed:
             await uow.variables.set_many(patient.id, changed)
 

@@ -19,8 +19,9 @@ from html import escape
 from typing import Any
 
 from bot.care import outgoing
-from bot.care.conversations import Conversations, FinishHook
+from bot.care.conversations import Conversations
 from bot.care.effects import open_alert, send
+from bot.care.hooks import FinishHook
 from bot.care.ports import PRIORITY_SAFETY, Patient, Run, UnitOfWork
 from bot.care.safety import SAFETY_KIND, SafetyPathway
 from bot.config import Settings

@@ -11,12 +11,9 @@ import gc
 import logging
 import signal
 from contextlib import suppress
-from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.methods import (
     AnswerCallbackQuery,
     CopyMessage,
@@ -32,15 +29,11 @@ from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.app import App, StartupError, build_app, check_staffing
+from bot.app import build_app, check_staffing
 from bot.config import Settings
-from bot.telegram.caller import IdentifyCaller
-from bot.telegram.groups import group_router
-from bot.telegram.limits import Limits
-from bot.telegram.ordering import ChatOrder, expose_update
-from bot.telegram.patients import patient_router
-from bot.telegram.sender import Sender
-from bot.telegram.staff_wiring import attach_staff, check_staff_chat, staff_routers_for
+from bot.errors import StartupError
+from bot.telegram.staff_access import staff_chat_problems
+from bot.wiring.telegram import build_telegram
 
 log = logging.getLogger(__name__)
 
@@ -95,57 +88,12 @@ _PINNED_RESPONSES = [
 ]  # fmt: skip
 
 
-def make_bot(settings: Settings) -> Bot:
-    """An aiogram Bot pointed at the configured Bot API server."""
-    assert settings.telegram.token is not None
-    api = TelegramAPIServer.from_base(settings.telegram.api_base_url)
-    return Bot(settings.telegram.token.get_secret_value(), session=AiohttpSession(api=api))
-
-
-def make_dispatcher(app: App) -> tuple[Dispatcher, ChatOrder]:
-    """Routers in one ordered list, behind the per-chat ordering middleware."""
-    dispatcher = Dispatcher()
-    order = ChatOrder()
-    dispatcher.update.outer_middleware(order)
-    dispatcher.update.outer_middleware(IdentifyCaller(app))
-    expose_update(dispatcher)
-    dispatcher.include_routers(*staff_routers_for(app), patient_router(app), group_router(app))
-    return dispatcher, order
-
-
 async def set_commands(bot: Bot, default_language: str) -> None:
     """Publish the command menu in each language (the default language for everyone else)."""
     for language, commands in COMMANDS.items():
         listed = [BotCommand(command=name, description=text) for name, text in commands.items()]
         code = None if language == default_language else language
         await bot.set_my_commands(listed, scope=BotCommandScopeDefault(), language_code=code)
-
-
-@dataclass
-class Wiring:
-    """The Telegram side of a built app: the bot, its sender and its dispatcher."""
-
-    bot: Bot
-    sender: Sender
-    dispatcher: Dispatcher
-    order: ChatOrder
-
-
-def wire(app: App) -> Wiring:
-    """Connect the app to Telegram: sender woken by every commit, routers, staff delivery."""
-    telegram = app.settings.telegram
-    bot = make_bot(app.settings)
-    limits = Limits(
-        global_rate=telegram.global_rate,
-        private_rate=telegram.private_chat_rate,
-        group_per_minute=telegram.group_rate_per_minute,
-    )
-    sender = Sender(app, bot, limits)
-    attach_staff(app, bot, limits, sender)  # topics, relays, alerts
-    app.uow.after_commit = sender.notify
-    dispatcher, order = make_dispatcher(app)
-    freeze_startup_heap()
-    return Wiring(bot, sender, dispatcher, order)
 
 
 def freeze_startup_heap() -> None:
@@ -164,8 +112,9 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
     """Run until SIGINT/SIGTERM."""
     check_staffing(settings)
     app = await build_app(settings)
-    wiring = wire(app)
-    bot, sender, dispatcher, order = wiring.bot, wiring.sender, wiring.dispatcher, wiring.order
+    telegram = build_telegram(app)
+    freeze_startup_heap()
+    bot, sender, dispatcher = telegram.bot, telegram.sender, telegram.dispatcher
     stop = asyncio.Event()
     sending = asyncio.create_task(sender.run(stop))
     app.scheduler.start()  # releases, reminders, timeouts, re-checks, digests
@@ -177,7 +126,7 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
         else:
             await _poll(settings, bot, dispatcher)
         with suppress(TimeoutError):  # handlers in flight finish before the database closes
-            await asyncio.wait_for(order.idle.wait(), FLUSH_SECONDS)
+            await asyncio.wait_for(telegram.order.idle.wait(), FLUSH_SECONDS)
     finally:
         stop.set()
         with suppress(TimeoutError):
@@ -185,6 +134,17 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
         await bot.session.close()
         await app.close()
         log.info("stopped")
+
+
+async def check_staff_chat(bot: Bot, settings: Settings) -> list[str]:
+    """On start: say exactly what is missing in the staff chat (patients are served anyway)."""
+    if settings.telegram.staff_chat_id is None:
+        log.warning("telegram.staff_chat_id is not set: no staff channel (helpers, alerts)")
+        return []
+    problems = await staff_chat_problems(bot, settings.telegram.staff_chat_id)
+    for problem in problems:
+        log.error("staff chat: %s", problem)
+    return problems
 
 
 async def _poll(settings: Settings, bot: Bot, dispatcher: Dispatcher) -> None:

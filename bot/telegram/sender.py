@@ -31,15 +31,18 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, FSInputFile, Message
 
-from bot.app import App
+from bot.bell import OutboxBell
+from bot.care.ports import Clock
 from bot.telegram.limits import Limits
 from bot.telegram.render import Part, render
 from bot.telegram.settling import Settler
 from bot.telegram.staff_failures import keeps_trying, tell_patient
 from storage.models import OutboxMessage
 from storage.repositories import OutgoingMessage
+from storage.uow import UnitOfWorkFactory
 
 if TYPE_CHECKING:
+    from bot.care.safety_followup import SafetyFollowUp
     from bot.telegram.staff_delivery import StaffDelivery
 
 log = logging.getLogger(__name__)
@@ -61,16 +64,34 @@ class Destination:
 class Sender:
     """Claims due outbox rows and delivers them, concurrently across chats."""
 
-    def __init__(self, app: App, bot: Bot, limits: Limits, *, batch: int = 200) -> None:
-        self.app = app
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        bell: OutboxBell,
+        bot: Bot,
+        limits: Limits,
+        *,
+        staff_chat_id: int | None = None,
+        paid_broadcast: bool = False,
+        staff: StaffDelivery | None = None,
+        followup: SafetyFollowUp | None = None,
+        batch: int = 200,
+    ) -> None:
+        """Deliver what `uow` committed, woken by `bell`; `staff` takes the forum's rows."""
+        self.uow = uow
+        self.clock = clock
         self.bot = bot
         self.limits = limits
         self.batch = batch
         self.wake = asyncio.Event()
-        self.paid_broadcast = app.settings.telegram.paid_broadcast
+        self.staff_chat_id = staff_chat_id
+        self.paid_broadcast = paid_broadcast
+        self.staff = staff  # forum topics, when the staff channel is on
+        self.followup = followup  # tells an undelivered alert's patient the truth
         self._in_flight: set[asyncio.Task[None]] = set()
-        self.settler = Settler(app.uow)
-        self.staff: StaffDelivery | None = None  # set by the runner
+        self.settler = Settler(uow)
+        bell.attach(self.notify)
 
     def notify(self) -> None:
         """Something was committed: look at the outbox now (called from any commit)."""
@@ -107,8 +128,8 @@ class Sender:
         with an error is waiting out a backoff, and a row never tried may be deferred on purpose.
         There is one sender per database (one bot polls one token), so no live claim is lost.
         """
-        async with self.app.uow() as uow:
-            now = self.app.clock.now()
+        async with self.uow() as uow:
+            now = self.clock.now()
             result = await uow.session.execute(
                 sa.update(OutboxMessage)
                 .where(
@@ -145,7 +166,7 @@ class Sender:
 
     async def _claim(self) -> tuple[list[OutgoingMessage], dict[int, int]]:
         """Lease due messages, and look up the chats of the patients they go to."""
-        async with self.app.uow() as uow:
+        async with self.uow() as uow:
             claimed = await uow.outbox.claim_due(limit=self.batch, per_target=PER_TARGET)
             patients = {m.patient_id for m in claimed if m.target_kind == "patient"}
             chats = await uow.identities.chat_ids(p for p in patients if p is not None)
@@ -158,7 +179,7 @@ class Sender:
             if not await self._deliver(message, chats):
                 rest = [later.id for later in run[done + 1 :]]
                 if rest:
-                    async with self.app.uow() as uow:
+                    async with self.uow() as uow:
                         await uow.outbox.release(rest)
                         await uow.session.commit()
                 return
@@ -190,11 +211,11 @@ class Sender:
             return True  # recorded as failed; the conversation goes on
         except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
             await self._retry(message, type(error).__name__, _backoff(message.attempts))
-            await tell_patient(self.app, message, self.app.clock.now(), refused=False)
+            await tell_patient(self.followup, message, self.clock.now(), refused=False)
         except Exception:
             log.exception("sending outbox message %s failed unexpectedly", message.id)
             await self._retry(message, "unexpected error", _backoff(message.attempts))
-            await tell_patient(self.app, message, self.app.clock.now(), refused=False)
+            await tell_patient(self.followup, message, self.clock.now(), refused=False)
         else:
             try:
                 await self._settle(message, "sent", sent_id)
@@ -209,13 +230,13 @@ class Sender:
         if message.target_kind == "patient" and message.patient_id is not None:
             if message.patient_id in chats:  # looked up with the claim
                 return Destination(chats[message.patient_id])
-            async with self.app.uow() as uow:
+            async with self.uow() as uow:
                 chat = await uow.identities.chat_id(message.patient_id, "telegram")
             return Destination(int(chat)) if chat else None
         if message.target_kind == "chat" and message.payload.get("messenger") == "telegram":
             return Destination(int(message.payload["chat_id"]))
         if message.target_kind == "staff":
-            staff_chat = self.app.settings.telegram.staff_chat_id
+            staff_chat = self.staff_chat_id
             return Destination(staff_chat) if staff_chat is not None else None
         return None
 
@@ -254,7 +275,7 @@ class Sender:
         if outcome == "sent":  # the common case: group commit, returns once recorded
             await self.settler.sent(message.id, detail or None)
             return
-        async with self.app.uow() as uow:
+        async with self.uow() as uow:
             await uow.outbox.park(message.id, str(detail))
             await uow.session.commit()
 
@@ -263,8 +284,8 @@ class Sender:
     ) -> None:
         # The staff chat's messages wait for it however long it takes: nothing else would.
         give_up = count and message.attempts >= MAX_ATTEMPTS and message.target_kind != "staff"
-        retry_at = None if give_up else self.app.clock.now() + timedelta(seconds=delay)
-        async with self.app.uow() as uow:
+        retry_at = None if give_up else self.clock.now() + timedelta(seconds=delay)
+        async with self.uow() as uow:
             await uow.outbox.mark_failed(message.id, reason, retry_at)
             await uow.session.commit()
         if give_up:
@@ -275,11 +296,11 @@ class Sender:
         # Telegram's description names the chat's problem, never a message's text.
         log.error("the staff chat refused outbox message %s: %s", message.id, reason)
         await self._retry(message, reason, _backoff(message.attempts))
-        await tell_patient(self.app, message, self.app.clock.now(), refused=True)
+        await tell_patient(self.followup, message, self.clock.now(), refused=True)
 
     async def _blocked(self, message: OutgoingMessage) -> None:
         """403: the patient blocked the bot. Park their messages; nothing retries forever."""
-        async with self.app.uow() as uow:
+        async with self.uow() as uow:
             await uow.outbox.park(message.id, "403 blocked")
             if message.patient_id is not None:
                 patient = await uow.patients.get(message.patient_id)
@@ -293,7 +314,7 @@ class Sender:
         # Telegram's description names the problem (never the message text), e.g. "can't parse
         # entities"; the conversation is not wedged, because each message stands alone.
         log.error("Telegram refused outbox message %s: %s", message.id, error.message)
-        async with self.app.uow() as uow:
+        async with self.uow() as uow:
             await uow.outbox.mark_failed(message.id, f"400 {error.message}", None)
             await uow.session.commit()
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from aiogram.exceptions import TelegramBadRequest
 
-from bot.app import App
+from bot.care.safety_followup import SafetyFollowUp
 from storage.repositories import OutgoingMessage
 
 log = logging.getLogger(__name__)
@@ -50,14 +50,16 @@ def keeps_trying(message: OutgoingMessage, error: TelegramBadRequest) -> bool:
     return message.target_kind == "staff" and (is_alert(message) or chat_unreachable(error))
 
 
-async def tell_patient(app: App, message: OutgoingMessage, now: datetime, *, refused: bool) -> None:
+async def tell_patient(
+    followup: SafetyFollowUp | None, message: OutgoingMessage, now: datetime, *, refused: bool
+) -> None:
     """The patient of an undelivered alert hears the truth (once per alert; see SafetyFollowUp)."""
     alert_id = message.payload.get("alert_id")
-    if app.followup is None or not is_alert(message) or alert_id is None:
+    if followup is None or not is_alert(message) or alert_id is None:
         return
     if not refused and now - message.created_at < ALERT_GRACE:
         return  # a network blip: the next try a few seconds on usually gets through
     try:
-        await app.followup.alert_undelivered(int(alert_id))
+        await followup.alert_undelivered(int(alert_id))
     except Exception:  # the alert itself must keep its retries whatever happens here
         log.exception("telling the patient about undelivered alert %s failed", alert_id)

@@ -103,11 +103,17 @@ class MemoryUnitOfWork:
 class MemoryUnitOfWorkFactory:
     """Makes units of work that share one in-memory store and a clock."""
 
-    def __init__(self, clock: Clock = utcnow, store: MemoryStore | None = None) -> None:
-        """Start an empty store (or share a given one)."""
+    def __init__(
+        self,
+        clock: Clock = utcnow,
+        store: MemoryStore | None = None,
+        *,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        """Start an empty store (or share a given one); `after_commit` is called after commits."""
         self.store = store or MemoryStore()
         self.clock = clock
-        self.after_commit: Callable[[], None] | None = None
+        self.after_commit = after_commit
         self._writer = SingleWriter()
 
     def __call__(self, *, reading: bool = False) -> MemoryUnitOfWork:

@@ -139,10 +139,10 @@ NOT_YET_BEHIND_PORTS = {
     ("bot/care/pausing.py", "sqlalchemy"),
     ("bot/care/pausing.py", "storage.uow"),
     ("bot/care/pausing.py", "storage.models.ScheduledItem"),
-    ("bot/care/support_wiring.py", "scheduler.clockwork.Scheduler"),
     ("bot/telegram/sender.py", "sqlalchemy"),
     ("bot/telegram/sender.py", "storage.models.OutboxMessage"),
     ("bot/telegram/sender.py", "storage.repositories.OutgoingMessage"),
+    ("bot/telegram/sender.py", "storage.uow.UnitOfWorkFactory"),
     ("bot/telegram/settling.py", "storage.uow.UnitOfWorkFactory"),
     ("bot/telegram/staff_delivery.py", "storage.repositories.PRIORITY_BULK"),
     ("bot/telegram/staff_delivery.py", "storage.repositories.OutgoingMessage"),
@@ -155,7 +155,6 @@ NOT_YET_BEHIND_PORTS = {
     ("scheduler/sweep.py", "storage.models.ScheduledItem"),
     ("scheduler/sweep.py", "storage.uow.UnitOfWork"),
     ("scheduler/sweep.py", "storage.uow.UnitOfWorkFactory"),
-    ("scheduler/wiring.py", "storage.uow.UnitOfWorkFactory"),
 }
 
 

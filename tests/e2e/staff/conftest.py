@@ -19,9 +19,8 @@ from aiogram import Bot, Dispatcher
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.telegram.limits import Limits
-from bot.telegram.runner import make_bot, make_dispatcher
 from bot.telegram.sender import Sender
-from bot.telegram.staff_wiring import attach_staff
+from bot.wiring.telegram import build_telegram
 from storage.crypto import generate_key
 from tests.fakebot import FakeBotApi
 
@@ -138,12 +137,9 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
             security={"data_key": generate_key()},
         )  # fmt: skip
         app = await build_app(settings)
-        bot = make_bot(settings)
         limits = Limits(global_rate=30, private_rate=1.0, group_per_minute=20)
-        sender = Sender(app, bot, limits)
-        app.uow.after_commit = sender.notify
-        attach_staff(app, bot, limits, sender)
-        dispatcher, _order = make_dispatcher(app)
+        telegram = build_telegram(app, limits=limits)  # as `daybreak run` builds it
+        bot, sender, dispatcher = telegram.bot, telegram.sender, telegram.dispatcher
         stop = asyncio.Event()
         sending = asyncio.create_task(sender.run(stop))
         try:

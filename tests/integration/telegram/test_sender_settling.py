@@ -24,8 +24,8 @@ from bot.app import App, build_app
 from bot.config import Settings
 from bot.telegram import sender as sender_module
 from bot.telegram.limits import Limits
-from bot.telegram.runner import make_bot
 from bot.telegram.sender import Sender
+from bot.wiring.telegram import build_telegram
 from scheduler.clock import FrozenClock
 from storage.crypto import generate_key
 from storage.models import OutboxMessage
@@ -124,11 +124,10 @@ async def rig(db_url: str, clock: FrozenClock) -> AsyncIterator[Rig]:
             security={"data_key": generate_key()},
         )
         app = await build_app(settings, clock=clock)
-        bot = make_bot(settings)
+        limits = Limits(global_rate=10_000, private_rate=1_000, group_per_minute=1_000)
+        telegram = build_telegram(app, limits=limits)  # woken by every commit, as in the runner
+        bot, sender = telegram.bot, telegram.sender
         try:
-            limits = Limits(global_rate=10_000, private_rate=1_000, group_per_minute=1_000)
-            sender = Sender(app, bot, limits)
-            app.uow.after_commit = sender.notify
             recorder = Recorder()
             recorder.attach(app)
             yield Rig(fake, app, sender, clock, recorder)

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import crisis_contacts, load_library
+from bot.app import load_library
 from bot.care.contacts import ContactBook, load_book
 from bot.care.safety import _REGIONS, region_of
 from bot.config import Settings
+from bot.wiring.safety import crisis_contacts
 from flows.contacts import CONTACTS_FILE
 
 PROGRAMME = Path(__file__).resolve().parents[3] / "flows" / "programme"

@@ -18,12 +18,12 @@ async def test_jobs_and_pilot_warning(caplog: pytest.LogCaptureFixture) -> None:
     clock = FrozenClock()
     nobody: Any = None  # the jobs never run in this test
     sweeper = Sweeper(nobody, clock, {})
-    scheduler = Scheduler(sweeper, nobody, clock, sweep_seconds=2, pilot=True)
 
     async def digest() -> None:
         """Stands in for the staff issue's digest."""
 
-    scheduler.add_daily("staff_digest", time(8, 30), digest)
+    daily = {"staff_digest": (time(8, 30), digest)}
+    scheduler = Scheduler(sweeper, nobody, clock, sweep_seconds=2, pilot=True, daily=daily)
     scheduler.start()
     try:
         assert scheduler.running
@@ -36,15 +36,16 @@ async def test_jobs_and_pilot_warning(caplog: pytest.LogCaptureFixture) -> None:
     assert "preferred times and quiet hours are ignored" in caplog.text
 
 
-def _idle_scheduler() -> Scheduler:
+def _idle_scheduler(name: str, job: clockwork.Job) -> Scheduler:
+    """A scheduler whose only frequent job is `job`, every 50 ms."""
     clock = FrozenClock()
-    nobody: Any = None  # only the job registered by the test runs
-    return Scheduler(Sweeper(nobody, clock, {}), nobody, clock, sweep_seconds=3600)
+    nobody: Any = None  # only the test's own job runs
+    every = {name: (0.05, job)}
+    return Scheduler(Sweeper(nobody, clock, {}), nobody, clock, sweep_seconds=3600, every=every)
 
 
 async def test_shutdown_waits_for_a_job_in_progress_to_finish() -> None:
     """The database may be closed right after shutdown: no job is left half way."""
-    scheduler = _idle_scheduler()
     started, finished = asyncio.Event(), asyncio.Event()
 
     async def slow_job() -> None:
@@ -52,7 +53,7 @@ async def test_shutdown_waits_for_a_job_in_progress_to_finish() -> None:
         await asyncio.sleep(0.3)
         finished.set()
 
-    scheduler.add_every("slow", 0.05, slow_job)
+    scheduler = _idle_scheduler("slow", slow_job)
     scheduler.start()
     await asyncio.wait_for(started.wait(), 10)
     await scheduler.shutdown()
@@ -63,7 +64,6 @@ async def test_shutdown_cancels_a_job_that_outlasts_the_grace(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(clockwork, "SHUTDOWN_GRACE_SECONDS", 0.2)
-    scheduler = _idle_scheduler()
     started, cancelled = asyncio.Event(), asyncio.Event()
 
     async def stuck_job() -> None:
@@ -74,7 +74,7 @@ async def test_shutdown_cancels_a_job_that_outlasts_the_grace(
             cancelled.set()
             raise
 
-    scheduler.add_every("stuck", 0.05, stuck_job)
+    scheduler = _idle_scheduler("stuck", stuck_job)
     scheduler.start()
     await asyncio.wait_for(started.wait(), 10)
     await asyncio.wait_for(scheduler.shutdown(), 10)

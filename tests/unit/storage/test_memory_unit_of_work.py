@@ -85,9 +85,9 @@ async def test_a_nested_unit_of_work_keeps_its_commit_when_the_outer_one_commits
         assert await u.scheduled.get_by_key("outer") is not None
 
 
-async def test_commit_wakes_the_waiter_and_a_closed_unit_refuses_work(uow):
+async def test_commit_wakes_the_waiter_and_a_closed_unit_refuses_work():
     woken = []
-    uow.after_commit = lambda: woken.append(True)
+    uow = MemoryUnitOfWorkFactory(lambda: START, after_commit=lambda: woken.append(True))
     unit = uow()
     async with unit as u:
         await u.inbound.seen("k")

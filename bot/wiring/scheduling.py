@@ -1,15 +1,16 @@
-"""Settings in, the programme service and the clockwork out (called once by bot/app.py)."""
+"""The programme's timetable, the programme service and the clockwork that sweeps its plan."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import time, timedelta
 
 from bot.care.conversations import Conversations
 from bot.care.planner import Timetable
-from bot.care.programme import Programme
+from bot.care.programme import Gate, Programme
 from bot.config import Settings
 from scheduler.clock import Clock
-from scheduler.clockwork import Scheduler
+from scheduler.clockwork import Job, Scheduler
 from scheduler.handlers import care_handlers
 from scheduler.sweep import Sweeper, SweepRules
 from storage.uow import UnitOfWorkFactory
@@ -33,20 +34,33 @@ def timetable(settings: Settings, modules: int) -> Timetable:
     )
 
 
-def build_scheduling(
-    settings: Settings, uow: UnitOfWorkFactory, conversations: Conversations, clock: Clock
-) -> tuple[Programme, Scheduler]:
-    """Wire the programme service, the sweeper and the clockwork."""
+def build_programme(
+    settings: Settings, conversations: Conversations, gates: Mapping[str, Gate]
+) -> Programme:
+    """Releases, reminders, measures and check-ins; `gates` may hold back a scheduled flow."""
     library = conversations.library
-    table = timetable(settings, len(library.settings.modules))
-    programme = Programme(
+    return Programme(
         conversations,
-        table,
+        timetable(settings, len(library.settings.modules)),
         tuple(library.settings.modules),
         checkin_flow=library.settings.checkin,
         default_timezone=settings.programme.default_timezone,
         default_preferred=settings.programme.preferred_time,
+        gates=dict(gates),
     )
+
+
+def build_scheduler(
+    settings: Settings,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    programme: Programme,
+    *,
+    daily: Mapping[str, tuple[time, Job]],
+    every: Mapping[str, tuple[float, Job]],
+) -> Scheduler:
+    """The sweeper over the programme's handlers, and the clockwork with its other jobs."""
+    table = programme.table
     rules = SweepRules(
         quiet_hours=settings.programme.quiet_hours,
         default_timezone=settings.programme.default_timezone,
@@ -59,12 +73,13 @@ def build_scheduling(
     sweeper = Sweeper(
         uow, clock, care_handlers(programme), rules, batch_size=settings.scheduler.batch_size
     )
-    scheduler = Scheduler(
+    return Scheduler(
         sweeper,
         uow,
         clock,
         sweep_seconds=settings.scheduler.sweep_seconds,
         pilot=table.short,
         timezone=settings.programme.default_timezone,
+        daily=daily,
+        every=every,
     )
-    return programme, scheduler

@@ -1,10 +1,10 @@
-"""The staff channel's services, wired once by bot/app.py."""
+"""The staff channel's services: the relay, helpers' actions, alerts and the clockwork's jobs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time
 
-from bot.care.commands import Commands
 from bot.care.conversations import Conversations
 from bot.care.ports import Patient, Run, UnitOfWork
 from bot.care.programme import Programme
@@ -15,9 +15,8 @@ from bot.care.support_templates import DEFAULT_PATH, load_templates
 from bot.care.support_watch import Watch
 from bot.config import Settings
 from flows.runtime import RunState
-from scheduler.clockwork import Scheduler
+from scheduler.clockwork import Job
 
-MENU_FLOW = "menu"
 MESSAGE_HELPER = "message_helper"  # the menu's "Message my helper" outcome
 FOLLOW_UP_SECONDS = 60.0
 
@@ -31,15 +30,30 @@ class StaffChannel:
     watch: Watch
     desk: SafetyDesk  # alerts resolved, adverse events graded
 
+    async def menu_finished(
+        self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
+    ) -> None:
+        """The menu's "Message my helper" opens the patient's relay."""
+        if outcome == MESSAGE_HELPER:
+            await self.support.begin(uow, patient)
+
+    def daily_jobs(self, settings: Settings) -> dict[str, tuple[time, Job]]:
+        """The helpers' digest, when the staff channel is on."""
+        if not self.support.enabled:
+            return {}
+        return {"staff_digest": (settings.staff.digest_time, self.watch.digest)}
+
+    def frequent_jobs(self) -> dict[str, tuple[float, Job]]:
+        """Re-posting unacknowledged alerts, when the staff channel is on."""
+        if not self.support.enabled:
+            return {}
+        return {"alert_follow_up": (FOLLOW_UP_SECONDS, self.watch.follow_up_alerts)}
+
 
 def build_staff_channel(
-    settings: Settings,
-    conversations: Conversations,
-    commands: Commands,
-    programme: Programme,
-    scheduler: Scheduler,
+    settings: Settings, conversations: Conversations, programme: Programme
 ) -> StaffChannel:
-    """Wire the services, the menu's "Message my helper" and the clockwork's jobs."""
+    """The relay, the helpers' actions (with their encouragement templates) and the desk."""
     support = Support(conversations, SupportConfig.from_settings(settings))
     path = settings.staff.encouragement_path or settings.programme.path / DEFAULT_PATH
     titles = {
@@ -47,19 +61,4 @@ def build_staff_channel(
         for fid, flow in conversations.library.flows.items()
     }
     actions = StaffActions(support, programme, load_templates(path), titles)
-    watch = Watch(support)
-    menu_hook = commands.hooks().get(MENU_FLOW)
-
-    async def menu_finished(
-        uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
-    ) -> None:
-        if outcome == MESSAGE_HELPER:
-            await support.begin(uow, patient)
-        elif menu_hook is not None:
-            await menu_hook(uow, patient, run, state, outcome)
-
-    conversations.hooks[MENU_FLOW] = menu_finished
-    if support.enabled:
-        scheduler.add_daily("staff_digest", settings.staff.digest_time, watch.digest)
-        scheduler.add_every("alert_follow_up", FOLLOW_UP_SECONDS, watch.follow_up_alerts)
-    return StaffChannel(support, actions, watch, SafetyDesk(support))
+    return StaffChannel(support, actions, Watch(support), SafetyDesk(support))
