@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from aiogram.exceptions import TelegramBadRequest
 
 from bot.app import App
-from storage.repositories import OutgoingMessage
+from bot.care.ports import OutgoingMessage
 
 log = logging.getLogger(__name__)
 
