@@ -99,7 +99,7 @@ async def plan_and_enqueue(sessions, n: int, batch: int) -> float:  # type: igno
 
 async def light_release(work: UnitOfWork, item: DueItem, patient: Patient | None) -> Outcome:
     """Record the release on the enrolment instead of starting the module's conversation."""
-    await work.session.execute(
+    await work._session.execute(
         sa.update(Enrolment)
         .where(Enrolment.patient_id == item.patient_id)
         .values(current_module=int(item.payload["module"]))

@@ -53,7 +53,7 @@ async def button(app: App, patient_id: int, label: str) -> str:
         .limit(1)
     )
     async with app.uow() as uow:
-        sealed = await uow.session.scalar(latest)
+        sealed = await uow._session.scalar(latest)
     question = app.uow.cipher.decrypt_json(sealed, PAYLOAD)  # the last message is the question
     return str(next(b["data"] for b in question["buttons"] if b["label"] == label))
 

@@ -144,12 +144,10 @@ def keys() -> None:
 @click.pass_context
 def keys_rotate(ctx: click.Context, batch_size: int) -> None:
     """Re-encrypt everything under the active key (resumable: run again after an interruption)."""
-    from storage.rotation import rotate_keys
-
     settings = _settings(ctx)
 
     async def rotate(app: App) -> int:
-        return await rotate_keys(app.uow.sessions, app.uow.cipher, batch_size=batch_size)
+        return await app.uow.rotate_keys(batch_size)
 
     count = _run_async(_with_app(settings, rotate))
     click.echo(f"re-encrypted {count} values under the active key")

@@ -7,13 +7,10 @@ import sys
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 
 from bot.app import App, build_app
 from bot.config import ConfigError, load_settings
 from bot.errors import StartupError
-from storage.models import Patient, ScheduledItem
-from storage.uow import UnitOfWork
 
 OPEN = ("pending", "claimed")
 
@@ -54,19 +51,15 @@ def show(ctx: click.Context, patient: str | None, limit: int) -> None:
 async def schedule_lines(app: App, pseudonym: str | None, limit: int = 50) -> list[str]:
     """The listing as lines of text: due time (UTC), kind, patient, status, what and note."""
     async with app.uow() as work:
-        stmt = sa.select(ScheduledItem, Patient.pseudonym).outerjoin(
-            Patient, Patient.id == ScheduledItem.patient_id
-        )
         if pseudonym is None:
-            stmt = stmt.where(ScheduledItem.status.in_(OPEN))
+            rows = await work.scheduled.listing(statuses=OPEN, limit=limit)
+            header = _summary(await work.scheduled.count_by_kind(OPEN))
         else:
             patient = await work.patients.get_by_pseudonym(pseudonym)
             if patient is None:
                 raise LookupError(f"no patient with pseudonym {pseudonym!r}")
-            stmt = stmt.where(ScheduledItem.patient_id == patient.id)
-        stmt = stmt.order_by(ScheduledItem.due_at, ScheduledItem.id).limit(limit)
-        rows = (await work.session.execute(stmt)).all()
-        header = await _summary(work, pseudonym)
+            rows = await work.scheduled.listing(patient_id=patient.id, limit=limit)
+            header = f"schedule of {pseudonym}"
     lines = [header, f"{'due (UTC)':<17} {'kind':<16} {'patient':<10} {'status':<9} what"]
     for item, name in rows:
         what = " ".join(f"{k}={v}" for k, v in sorted(item.payload.items()))
@@ -76,14 +69,6 @@ async def schedule_lines(app: App, pseudonym: str | None, limit: int = 50) -> li
     return lines
 
 
-async def _summary(work: UnitOfWork, pseudonym: str | None) -> str:
-    if pseudonym is not None:
-        return f"schedule of {pseudonym}"
-    stmt = (
-        sa.select(ScheduledItem.kind, sa.func.count())
-        .where(ScheduledItem.status.in_(OPEN))
-        .group_by(ScheduledItem.kind)
-    )
-    counts = (await work.session.execute(stmt)).all()
-    listed = ", ".join(f"{kind}: {count}" for kind, count in sorted(counts)) or "nothing"
+def _summary(counts: dict[str, int]) -> str:
+    listed = ", ".join(f"{kind}: {count}" for kind, count in sorted(counts.items())) or "nothing"
     return f"open items: {listed}"

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.care.ports import UnitOfWorkFactory
 from scheduler.clock import Clock
 from scheduler.sweep import Sweeper
-from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.care.ports import Drop, DueItem, Outcome
+from bot.care.ports import Drop, DueItem, Outcome, Patient, UnitOfWork
 from bot.care.programme import Programme
 from scheduler.sweep import Handler
-from storage.models import Patient
-from storage.uow import UnitOfWork
 
 PatientHandler = Callable[[UnitOfWork, DueItem, Patient], Awaitable[Outcome]]
 

@@ -14,14 +14,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
-
 from bot.care.pausing import hold_item
 from bot.care.planner import after_quiet_hours
-from bot.care.ports import Drop, DueItem, Fired, Outcome, Wait
+from bot.care.ports import (
+    Drop,
+    DueItem,
+    Fired,
+    Outcome,
+    Patient,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    Wait,
+)
 from scheduler.clock import Clock
-from storage.models import Patient, ScheduledItem
-from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -149,19 +154,10 @@ class Sweeper:
         log.exception("scheduled item failed: id=%s kind=%s", item.id, item.kind, exc_info=error)
         gave_up = item.attempts >= MAX_ATTEMPTS
         note = f"failed {item.attempts}x: {type(error).__name__}"
-        values: dict[str, object] = {"attempts": item.attempts, "note": note}
-        if gave_up:
-            values["status"] = "dropped"
-        else:
-            values["due_at"] = now + timedelta(minutes=2 ** min(item.attempts, 6))
+        retry_at = None if gave_up else now + timedelta(minutes=2 ** min(item.attempts, 6))
         async with self.uow() as work:
             # The claim was rolled back with the failure, so the row is pending again.
-            await work.session.execute(
-                sa.update(ScheduledItem)
-                .where(ScheduledItem.id == item.id, ScheduledItem.status == "pending")
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
+            await work.scheduled.record_failure(item.id, item.attempts, note, retry_at)
             await work.commit()
 
     def _zone(self, patient: Patient) -> ZoneInfo:

@@ -34,6 +34,7 @@ from storage.repositories import (
     VariableRepository,
     utcnow,
 )
+from storage.rotation import rotate_keys
 
 
 class SingleWriter:
@@ -104,26 +105,26 @@ class UnitOfWork:
         self._clock = clock
         self._after_commit = after_commit
         self._writer = writer
-        self._session: AsyncSession | None = None
+        self._current: AsyncSession | None = None
 
     def clock(self) -> datetime:
         """Return 'now' from the clock this unit of work stamps rows with."""
         return self._clock()
 
     @property
-    def session(self) -> AsyncSession:
-        """Return the open session (for queries no repository offers yet)."""
-        if self._session is None:
+    def _session(self) -> AsyncSession:
+        """The open session: storage's alone, every statement lives in a repository."""
+        if self._current is None:
             raise RuntimeError("the unit of work is not open; use `async with`")
-        return self._session
+        return self._current
 
     async def __aenter__(self) -> Self:
         """Open the session and build the repositories on it."""
-        if self._session is not None:
+        if self._current is not None:
             raise RuntimeError("a unit of work cannot be entered twice at once")
         if self._writer is not None:
             await self._writer.acquire()
-        session = self._session = self._sessions()
+        session = self._current = self._sessions()
         sealed = (session, self._cipher, self._clock)
         plain = (session, self._clock)
         self.patients = PatientRepository(*sealed)
@@ -154,7 +155,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         """Close the session, rolling back whatever was not committed."""
-        session, self._session = self.session, None
+        session, self._current = self._session, None
         try:
             # Leaving without commit() is an abort, by design: partial work never lands.
             # close() rolls back the open transaction without expiring loaded objects, so
@@ -164,19 +165,23 @@ class UnitOfWork:
             if self._writer is not None:
                 self._writer.release()
 
-    async def commit(self) -> None:
-        """Commit everything done in this unit of work, then tell whoever waits for outbox rows."""
-        await self.session.commit()
-        if self._after_commit is not None:
-            self._after_commit()  # wakes the sender at once instead of at its next poll
+    async def commit(self, *, notify: bool = True) -> None:
+        """Commit everything done in this unit of work, then (unless not `notify`) ring the bell.
+
+        The bell wakes the sender at once instead of at its next poll. The sender's own
+        bookkeeping (leases, outcomes) commits with `notify=False`: nothing new is due.
+        """
+        await self._session.commit()
+        if notify and self._after_commit is not None:
+            self._after_commit()
 
     async def rollback(self) -> None:
         """Discard everything done since the last commit."""
-        await self.session.rollback()
+        await self._session.rollback()
 
     async def flush(self) -> None:
         """Send pending changes to the database without committing (to get ids)."""
-        await self.session.flush()
+        await self._session.flush()
 
 
 class UnitOfWorkFactory:
@@ -205,3 +210,7 @@ class UnitOfWorkFactory:
         """Return a new, unopened unit of work; `reading` ones never write and need no turn."""
         writer = None if reading else self._writer
         return UnitOfWork(self.sessions, self.cipher, self.clock, self.after_commit, writer)
+
+    async def rotate_keys(self, batch_size: int = 500) -> int:
+        """Re-encrypt everything under the active key in committed batches; return rows changed."""
+        return await rotate_keys(self.sessions, self.cipher, batch_size=batch_size)

@@ -11,12 +11,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from bot.care import ports
 from bot.care.ports import Patient, UnitOfWork
-from storage import uow as storage_uow
-from storage.models import ScheduledItem
 
 log = logging.getLogger(__name__)
 
@@ -40,22 +36,15 @@ async def _planned(uow: UnitOfWork, patient: Patient) -> list[ports.ScheduledIte
     return [item for item in items if not item.payload.get("safety")]
 
 
-async def hold_item(
-    uow: storage_uow.UnitOfWork, item_id: int, now: datetime, recheck: timedelta
-) -> None:
+async def hold_item(uow: UnitOfWork, item_id: int, now: datetime, recheck: timedelta) -> None:
     """Put a claimed item of a paused patient back, to be looked at again after `recheck`."""
-    item = await uow.session.get(ScheduledItem, item_id)
+    item = await uow.scheduled.get(item_id)
     if item is None:
         return
     payload: dict[str, Any] = dict(item.payload)
     payload.setdefault(HELD_FROM, item.due_at.isoformat())
     payload.setdefault(HELD_AT, now.isoformat())
-    await uow.session.execute(
-        sa.update(ScheduledItem)
-        .where(ScheduledItem.id == item_id)
-        .values(status="pending", due_at=now + recheck, payload=payload, note="held: paused")
-        .execution_options(synchronize_session=False)
-    )
+    await uow.scheduled.hold(item_id, now + recheck, payload, "held: paused")
 
 
 def pause_length(items: list[ports.ScheduledItem], now: datetime) -> timedelta | None:

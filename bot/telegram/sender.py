@@ -15,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -32,14 +32,11 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, FSInputFile, Message
 
 from bot.bell import OutboxBell
-from bot.care.ports import Clock
+from bot.care.ports import Clock, OutgoingMessage, UnitOfWorkFactory
 from bot.telegram.limits import Limits
 from bot.telegram.render import Part, render
 from bot.telegram.settling import Settler
 from bot.telegram.staff_failures import keeps_trying, tell_patient
-from storage.models import OutboxMessage
-from storage.repositories import OutgoingMessage
-from storage.uow import UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from bot.care.safety_followup import SafetyFollowUp
@@ -129,20 +126,8 @@ class Sender:
         There is one sender per database (one bot polls one token), so no live claim is lost.
         """
         async with self.uow() as uow:
-            now = self.clock.now()
-            result = await uow.session.execute(
-                sa.update(OutboxMessage)
-                .where(
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.next_try_at > now,
-                    OutboxMessage.attempts > 0,
-                    OutboxMessage.last_error.is_(None),
-                )
-                .values(next_try_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            await uow.session.commit()
-        released = int(getattr(result, "rowcount", 0) or 0)
+            released = await uow.outbox.release_leases()
+            await uow.commit(notify=False)
         if released:
             log.warning("released %s outbox messages claimed before a restart", released)
         return released
@@ -164,13 +149,13 @@ class Sender:
         for task in pending:
             task.cancel()
 
-    async def _claim(self) -> tuple[list[OutgoingMessage], dict[int, int]]:
+    async def _claim(self) -> tuple[Sequence[OutgoingMessage], dict[int, int]]:
         """Lease due messages, and look up the chats of the patients they go to."""
         async with self.uow() as uow:
             claimed = await uow.outbox.claim_due(limit=self.batch, per_target=PER_TARGET)
             patients = {m.patient_id for m in claimed if m.target_kind == "patient"}
             chats = await uow.identities.chat_ids(p for p in patients if p is not None)
-            await uow.session.commit()  # leases only: no need to wake anyone
+            await uow.commit(notify=False)  # leases only: no need to wake anyone
         return claimed, {patient: int(chat) for patient, chat in chats.items()}
 
     async def _deliver_run(self, run: list[OutgoingMessage], chats: dict[int, int]) -> None:
@@ -181,7 +166,7 @@ class Sender:
                 if rest:
                     async with self.uow() as uow:
                         await uow.outbox.release(rest)
-                        await uow.session.commit()
+                        await uow.commit(notify=False)
                 return
 
     async def _deliver(self, message: OutgoingMessage, chats: dict[int, int]) -> bool:
@@ -277,7 +262,7 @@ class Sender:
             return
         async with self.uow() as uow:
             await uow.outbox.park(message.id, str(detail))
-            await uow.session.commit()
+            await uow.commit(notify=False)
 
     async def _retry(
         self, message: OutgoingMessage, reason: str, delay: float, *, count: bool = True
@@ -287,7 +272,7 @@ class Sender:
         retry_at = None if give_up else self.clock.now() + timedelta(seconds=delay)
         async with self.uow() as uow:
             await uow.outbox.mark_failed(message.id, reason, retry_at)
-            await uow.session.commit()
+            await uow.commit(notify=False)
         if give_up:
             log.error("outbox message %s failed after %s attempts", message.id, message.attempts)
 
@@ -308,7 +293,7 @@ class Sender:
                     await uow.patients.update(patient, status="blocked")
                     await uow.outbox.park_all_for_patient(patient.id, "patient blocked the bot")
                     log.warning("patient blocked the bot: patient=%s", patient.pseudonym)
-            await uow.session.commit()
+            await uow.commit(notify=False)
 
     async def _bad_request(self, message: OutgoingMessage, error: TelegramBadRequest) -> None:
         # Telegram's description names the problem (never the message text), e.g. "can't parse
@@ -316,10 +301,10 @@ class Sender:
         log.error("Telegram refused outbox message %s: %s", message.id, error.message)
         async with self.uow() as uow:
             await uow.outbox.mark_failed(message.id, f"400 {error.message}", None)
-            await uow.session.commit()
+            await uow.commit(notify=False)
 
 
-def _by_target(claimed: list[OutgoingMessage]) -> list[list[OutgoingMessage]]:
+def _by_target(claimed: Sequence[OutgoingMessage]) -> list[list[OutgoingMessage]]:
     """Claimed messages grouped per target, each group in delivery order, safety first."""
     runs: dict[str, list[OutgoingMessage]] = {}
     for message in claimed:  # claim_due returns (priority, seq) order

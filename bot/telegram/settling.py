@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from storage.uow import UnitOfWorkFactory
+from bot.care.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class Settler:
             try:
                 async with self._uow() as uow:
                     await uow.outbox.mark_sent_many([(m, t) for m, t, _ in batch])
-                    await uow.session.commit()  # no notify: the deliveries ending wake the sender
+                    await uow.commit(notify=False)  # the deliveries ending wake the sender
             except Exception as error:
                 # Nothing in the batch is marked sent: each row keeps its lease, and goes again
                 # when that runs out (the duplicate a crash at this point would cause too).

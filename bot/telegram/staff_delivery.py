@@ -18,6 +18,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import BufferedInputFile, ReplyParameters
 
 from bot.app import App
+from bot.care.ports import PRIORITY_BULK, OutgoingMessage
 from bot.care.support import V_CLOSED, Support, to_staff
 from bot.care.support_cards import (
     Snapshot,
@@ -30,7 +31,6 @@ from bot.care.support_cards import (
 )
 from bot.telegram.limits import Limits
 from bot.telegram.render import MAX_CAPTION, keyboard_for, split_text
-from storage.repositories import PRIORITY_BULK, OutgoingMessage
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class StaffDelivery:
         created = await self.bot.create_forum_topic(self.chat_id, PURPOSE_NAMES[purpose])
         async with self.app.uow() as uow:
             await uow.support_topics.set_purpose(key, purpose, created.message_thread_id)
-            await uow.session.commit()
+            await uow.commit(notify=False)
         return created.message_thread_id
 
     async def _patient_topic(self, patient_id: int) -> Where | None:
@@ -131,7 +131,7 @@ class StaffDelivery:
             created = await self.bot.create_forum_topic(self.chat_id, name)
             async with self.app.uow() as uow:
                 await uow.support_topics.set(patient_id, key, created.message_thread_id, name)
-                await uow.session.commit()
+                await uow.commit(notify=False)
             log.info("support topic created: patient=%s", shot.pseudonym)
             return Where(created.message_thread_id, shot)
         thread, old_name = known
@@ -150,7 +150,7 @@ class StaffDelivery:
                 raise
         async with self.app.uow() as uow:
             await uow.support_topics.rename(patient_id, self.support.config.staff_key, name)
-            await uow.session.commit()
+            await uow.commit(notify=False)
 
     async def _forget(self, payload: dict[str, Any]) -> None:
         key = self.support.config.staff_key
@@ -160,7 +160,7 @@ class StaffDelivery:
             else:  # an alert or the digest: their own topic went
                 purpose = "digest" if payload.get("topic") == "digest" else "alerts"
                 await uow.support_topics.delete_purpose(key, purpose)
-            await uow.session.commit()
+            await uow.commit(notify=False)
 
     # ---------------------------------------------------------------- sending
 

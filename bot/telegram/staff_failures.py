@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from aiogram.exceptions import TelegramBadRequest
 
+from bot.care.ports import OutgoingMessage
 from bot.care.safety_followup import SafetyFollowUp
-from storage.repositories import OutgoingMessage
 
 log = logging.getLogger(__name__)
 

@@ -124,6 +124,25 @@ class MemoryOutboxRepository(MemoryRepository):
             if row is not None and row.status == "pending":
                 row.next_try_at, row.attempts = self.clock(), row.attempts - 1
 
+    async def release_leases(self) -> int:
+        """Make every leased message due at once (its sender died); return how many.
+
+        Only leases are released: a message with an error is waiting out a backoff, and one
+        never tried may be deferred on purpose.
+        """
+        now = self.clock()
+        leased = [
+            r
+            for r in self._rows()
+            if r.status == "pending"
+            and r.next_try_at > now
+            and r.attempts > 0
+            and r.last_error is None
+        ]
+        for row in leased:
+            row.next_try_at = now
+        return len(leased)
+
     async def mark_sent(self, message_id: int, telegram_message_id: int | None = None) -> None:
         """Record a delivered message."""
         if (row := self._get(message_id)) is not None:

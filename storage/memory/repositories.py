@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.care.ports import DueItem
 from storage.memory.store import Workspace
-from storage.models import InboundEvent, ScheduledItem
+from storage.models import InboundEvent, Patient, ScheduledItem
 from storage.repositories import Clock
 
 
@@ -95,6 +95,10 @@ class MemoryScheduledItemRepository(MemoryRepository):
         row = self.workspace.table(ScheduledItem.__tablename__).get(item_id)
         return row if isinstance(row, ScheduledItem) else None
 
+    async def get(self, item_id: int) -> ScheduledItem | None:
+        """Return an item by id."""
+        return self._get(item_id)
+
     async def mark_done(self, item_id: int, note: str | None = None) -> None:
         """Record that a claimed item fired."""
         if (item := self._get(item_id)) is not None:
@@ -110,6 +114,25 @@ class MemoryScheduledItemRepository(MemoryRepository):
         item = self._get(item_id)
         if item is not None and item.status == "claimed":
             item.status, item.due_at, item.note = "pending", retry_at, note
+
+    async def hold(self, item_id: int, until: datetime, payload: dict[str, Any], note: str) -> None:
+        """Put an item back to pending, due at `until`, with a new payload (a paused plan)."""
+        if (item := self._get(item_id)) is not None:
+            item.status, item.due_at, item.note = "pending", until, note
+            item.payload = dict(payload)
+
+    async def record_failure(
+        self, item_id: int, attempts: int, note: str, retry_at: datetime | None
+    ) -> None:
+        """Note a failed attempt on a pending item: due again at `retry_at`, or dropped if None."""
+        item = self._get(item_id)
+        if item is None or item.status != "pending":
+            return
+        item.attempts, item.note = attempts, note
+        if retry_at is None:
+            item.status = "dropped"
+        else:
+            item.due_at = retry_at
 
     async def release_stale(self, older_than: timedelta) -> int:
         """Return items claimed longer ago than `older_than` (a crashed worker) to pending."""
@@ -158,3 +181,33 @@ class MemoryScheduledItemRepository(MemoryRepository):
             for i in self._items()
             if i.patient_id == patient_id and (status is None or i.status == status)
         ]
+
+    async def listing(
+        self,
+        *,
+        patient_id: int | None = None,
+        statuses: Iterable[str] | None = None,
+        limit: int = 50,
+    ) -> list[tuple[ScheduledItem, str | None]]:
+        """Items by due time (one patient's, or in some statuses), each with its pseudonym."""
+        wanted = None if statuses is None else set(statuses)
+        items = [
+            i
+            for i in self._items()
+            if (patient_id is None or i.patient_id == patient_id)
+            and (wanted is None or i.status in wanted)
+        ]
+        return [(item, self._pseudonym(item.patient_id)) for item in items[:limit]]
+
+    def _pseudonym(self, patient_id: int | None) -> str | None:
+        row = self.workspace.table(Patient.__tablename__).get(patient_id)
+        return row.pseudonym if isinstance(row, Patient) else None
+
+    async def count_by_kind(self, statuses: Iterable[str]) -> dict[str, int]:
+        """How many items in these statuses there are of each kind."""
+        wanted = set(statuses)
+        counts: dict[str, int] = {}
+        for item in self._items():
+            if item.status in wanted:
+                counts[item.kind] = counts.get(item.kind, 0) + 1
+        return counts

@@ -84,10 +84,10 @@ class MemoryUnitOfWork:
             raise RuntimeError("the unit of work is not open; use `async with`")
         return self._workspace
 
-    async def commit(self) -> None:
-        """Land everything done in this unit of work, then tell whoever waits for outbox rows."""
+    async def commit(self, *, notify: bool = True) -> None:
+        """Land everything done in this unit of work, then (unless not `notify`) ring the bell."""
         self._opened().merge()
-        if self._after_commit is not None:
+        if notify and self._after_commit is not None:
             self._after_commit()
 
     async def rollback(self) -> None:

@@ -188,6 +188,21 @@ class OutboxRepository(EncryptedRepository):
                 attempts=OutboxMessage.attempts - 1,
             )
 
+    async def release_leases(self) -> int:
+        """Make every leased message due at once (its sender died); return how many.
+
+        Only leases are released: a message with an error is waiting out a backoff, and one
+        never tried may be deferred on purpose.
+        """
+        now = self.clock()
+        where = sa.and_(
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_try_at > now,
+            OutboxMessage.attempts > 0,
+            OutboxMessage.last_error.is_(None),
+        )
+        return await self._set(where, next_try_at=now)
+
     def _message(self, row: Any) -> OutgoingMessage:
         return OutgoingMessage(
             id=row["id"],

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.care.ports import DueItem
-from storage.models import ScheduledItem
+from storage.models import Patient, ScheduledItem
 from storage.repositories.base import Repository
 
 
@@ -90,6 +90,10 @@ class ScheduledItemRepository(Repository):
             ScheduledItem.id == item_id, status="done", fired_at=self.clock(), note=note
         )
 
+    async def get(self, item_id: int) -> ScheduledItem | None:
+        """Return an item by id."""
+        return await self.session.get(ScheduledItem, item_id)
+
     async def mark_dropped(self, item_id: int, note: str) -> None:
         """Record that an item was deliberately not fired (e.g. patient paused)."""
         await self._set(ScheduledItem.id == item_id, status="dropped", note=note)
@@ -98,6 +102,25 @@ class ScheduledItemRepository(Repository):
         """Put a claimed item back to pending, due again at `retry_at`."""
         where = sa.and_(ScheduledItem.id == item_id, ScheduledItem.status == "claimed")
         await self._set(where, status="pending", due_at=retry_at, note=note)
+
+    async def hold(self, item_id: int, until: datetime, payload: dict[str, Any], note: str) -> None:
+        """Put an item back to pending, due at `until`, with a new payload (a paused plan)."""
+        await self._set(
+            ScheduledItem.id == item_id, status="pending", due_at=until, payload=payload, note=note
+        )
+
+    async def record_failure(
+        self, item_id: int, attempts: int, note: str, retry_at: datetime | None
+    ) -> None:
+        """Note a failed attempt on a pending item: due again at `retry_at`, or dropped if None."""
+        # Only a pending row: the failed attempt's claim was rolled back with the rest of it.
+        where = sa.and_(ScheduledItem.id == item_id, ScheduledItem.status == "pending")
+        values: dict[str, Any] = {"attempts": attempts, "note": note}
+        if retry_at is None:
+            values["status"] = "dropped"
+        else:
+            values["due_at"] = retry_at
+        await self._set(where, **values)
 
     async def release_stale(self, older_than: timedelta) -> int:
         """Return items claimed longer ago than `older_than` (a crashed worker) to pending."""
@@ -130,3 +153,30 @@ class ScheduledItemRepository(Repository):
             stmt = stmt.where(ScheduledItem.status == status)
         stmt = stmt.order_by(ScheduledItem.due_at, ScheduledItem.id)
         return list((await self.session.scalars(stmt)).all())
+
+    async def listing(
+        self,
+        *,
+        patient_id: int | None = None,
+        statuses: Iterable[str] | None = None,
+        limit: int = 50,
+    ) -> list[tuple[ScheduledItem, str | None]]:
+        """Items by due time (one patient's, or in some statuses), each with its pseudonym."""
+        stmt = sa.select(ScheduledItem, Patient.pseudonym).outerjoin(
+            Patient, Patient.id == ScheduledItem.patient_id
+        )
+        if patient_id is not None:
+            stmt = stmt.where(ScheduledItem.patient_id == patient_id)
+        if statuses is not None:
+            stmt = stmt.where(ScheduledItem.status.in_(list(statuses)))
+        stmt = stmt.order_by(ScheduledItem.due_at, ScheduledItem.id).limit(limit)
+        return [(item, name) for item, name in (await self.session.execute(stmt)).all()]
+
+    async def count_by_kind(self, statuses: Iterable[str]) -> dict[str, int]:
+        """How many items in these statuses there are of each kind."""
+        stmt = (
+            sa.select(ScheduledItem.kind, sa.func.count())
+            .where(ScheduledItem.status.in_(list(statuses)))
+            .group_by(ScheduledItem.kind)
+        )
+        return {kind: int(count) for kind, count in (await self.session.execute(stmt)).all()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -101,6 +101,14 @@ class IdentityRepository(Protocol):
         self, patient_id: int, messenger: str | None = None
     ) -> Sequence[Identity]:
         """Return a patient's identities, decrypted."""
+
+    async def chat_id(self, patient_id: int, messenger: str = "telegram") -> str | None:
+        """Return the chat to send a patient's messages to."""
+
+    async def chat_ids(
+        self, patient_ids: Iterable[int], messenger: str = "telegram"
+    ) -> dict[int, str]:
+        """The chat of each of these patients that has one."""
 
 
 class PatientRepository(Protocol):

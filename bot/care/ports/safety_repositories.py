@@ -1,9 +1,13 @@
-"""The safety, staff and messaging repositories care uses, with exactly the methods it calls."""
+"""The safety, staff, messaging and scheduling repositories, with exactly the methods called.
+
+Care calls most of them; the sender settles the outbox and the scheduler sweeps scheduled items
+through the same ports.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.care.ports.records import (
@@ -15,6 +19,7 @@ from bot.care.ports.records import (
 )
 from bot.care.ports.values import (
     PRIORITY_INTERACTIVE,
+    DueItem,
     EventSummary,
     Grade,
     OutgoingMessage,
@@ -119,6 +124,9 @@ class InboundEventRepository(Protocol):
     async def seen(self, event_key: str) -> bool:
         """Record the key; return True when it was already recorded (a duplicate)."""
 
+    async def prune(self, before: datetime) -> int:
+        """Forget keys older than `before` (redeliveries never come that late)."""
+
 
 class OutboxRepository(Protocol):
     """The outbox care reads and writes."""
@@ -142,6 +150,33 @@ class OutboxRepository(Protocol):
 
     async def amend_unclaimed(self, message_id: int, payload: dict[str, Any]) -> bool:
         """Replace an unclaimed message's payload (coalescing); False if a sender took it."""
+
+    async def claim_due(self, limit: int = 50, *, per_target: int = 1) -> Sequence[OutgoingMessage]:
+        """Lease the next deliverable messages, safety first; (priority, seq) order per target."""
+
+    async def release(self, message_ids: list[int]) -> None:
+        """Give back claimed messages that were not tried (due at once, as never claimed)."""
+
+    async def release_leases(self) -> int:
+        """Make every leased message due at once (its sender died); return how many.
+
+        Only leases are released: a message with an error is waiting out a backoff, and one
+        never tried may be deferred on purpose.
+        """
+
+    async def mark_sent_many(self, sent: list[tuple[int, int | None]]) -> None:
+        """Record delivered messages, each (outbox id, Telegram message id)."""
+
+    async def mark_failed(
+        self, message_id: int, error: str, retry_at: datetime | None = None
+    ) -> None:
+        """Record a failed attempt: retry at `retry_at`, or give up when it is None."""
+
+    async def park(self, message_id: int, reason: str) -> None:
+        """Set a message aside (e.g. the patient blocked the bot) without deleting it."""
+
+    async def park_all_for_patient(self, patient_id: int, reason: str) -> int:
+        """Park every pending message for a patient; return how many."""
 
 
 class PrivacyRepository(Protocol):
@@ -168,8 +203,43 @@ class ScheduledItemRepository(Protocol):
     ) -> bool:
         """Schedule unless `key` exists already (e.g. 'release:patient:3:module:2'); True if new."""
 
+    async def claim_due(self, limit: int = 100, now: datetime | None = None) -> Sequence[DueItem]:
+        """Claim pending items due by now, oldest first; no two callers get the same item."""
+
+    async def get(self, item_id: int) -> ScheduledItem | None:
+        """Return an item by id."""
+
     async def mark_done(self, item_id: int, note: str | None = None) -> None:
         """Record that a claimed item fired."""
+
+    async def mark_dropped(self, item_id: int, note: str) -> None:
+        """Record that an item was deliberately not fired (e.g. patient paused)."""
+
+    async def release(self, item_id: int, retry_at: datetime, note: str | None = None) -> None:
+        """Put a claimed item back to pending, due again at `retry_at`."""
+
+    async def hold(self, item_id: int, until: datetime, payload: dict[str, Any], note: str) -> None:
+        """Put an item back to pending, due at `until`, with a new payload (a paused plan)."""
+
+    async def record_failure(
+        self, item_id: int, attempts: int, note: str, retry_at: datetime | None
+    ) -> None:
+        """Note a failed attempt on a pending item: due again at `retry_at`, or dropped if None."""
+
+    async def release_stale(self, older_than: timedelta) -> int:
+        """Return items claimed longer ago than `older_than` (a crashed worker) to pending."""
+
+    async def listing(
+        self,
+        *,
+        patient_id: int | None = None,
+        statuses: Iterable[str] | None = None,
+        limit: int = 50,
+    ) -> Sequence[tuple[ScheduledItem, str | None]]:
+        """Items by due time (one patient's, or in some statuses), each with its pseudonym."""
+
+    async def count_by_kind(self, statuses: Iterable[str]) -> dict[str, int]:
+        """How many items in these statuses there are of each kind."""
 
     async def cancel_for_patient(self, patient_id: int, kinds: Iterable[str] | None = None) -> int:
         """Cancel a patient's pending items (all, or of some kinds); return how many."""

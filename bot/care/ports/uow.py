@@ -157,8 +157,8 @@ class UnitOfWork(Protocol):
         """Close it, rolling back whatever was not committed."""
         ...
 
-    async def commit(self) -> None:
-        """Commit everything done in this unit of work."""
+    async def commit(self, *, notify: bool = True) -> None:
+        """Commit everything done in this unit of work; `notify=False` leaves the sender asleep."""
         ...
 
     async def rollback(self) -> None:

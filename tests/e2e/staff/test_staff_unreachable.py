@@ -19,7 +19,7 @@ async def staff_rows(rig: Rig) -> list[tuple[str, int, str | None, datetime]]:
     """(status, attempts, last error, next try) of every staff-chat row."""
     async with rig.app.uow() as uow:
         stmt = sa.select(OutboxMessage).where(OutboxMessage.target_kind == "staff")
-        rows = (await uow.session.scalars(stmt.order_by(OutboxMessage.id))).all()
+        rows = (await uow._session.scalars(stmt.order_by(OutboxMessage.id))).all()
         return [(r.status, r.attempts, r.last_error, r.next_try_at) for r in rows]
 
 

@@ -183,16 +183,16 @@ async def assert_nothing_personal_left(app: App, pid: int) -> None:
     async with app.uow() as uow:
         for table in Base.metadata.sorted_tables:
             if table.name == "patients":
-                found = await uow.session.scalar(
+                found = await uow._session.scalar(
                     sa.select(sa.func.count()).select_from(table).where(table.c.id == pid)
                 )
             elif "patient_id" in table.c:
-                found = await uow.session.scalar(
+                found = await uow._session.scalar(
                     sa.select(sa.func.count()).select_from(table).where(table.c.patient_id == pid)
                 )
             else:
                 continue
             assert found == 0, f"{table.name} still holds rows of patient {pid}"
-        remaining = await uow.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+        remaining = await uow._session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
         assert remaining
         assert remaining > 0

@@ -111,7 +111,7 @@ async def facts(url: str, key: str) -> dict[str, Any]:
                     "seq": [m.seq for m in messages if m.target_key.startswith("patient:")],
                 }
             rows = (
-                await work.session.execute(sa.select(OutboxMessage.target_key, OutboxMessage.seq))
+                await work._session.execute(sa.select(OutboxMessage.target_key, OutboxMessage.seq))
             ).all()
             out["seqs"] = sorted(rows)
         return out

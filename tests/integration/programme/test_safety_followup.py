@@ -180,7 +180,7 @@ async def test_a_helper_resolving_the_alerts_ends_the_rechecks(app: App):
     await fast_forward(app, frozen(app), planned.due_at + timedelta(hours=1))
     assert "how you're doing now" not in texts(await patient.new())
     async with app.uow() as work:
-        item = await work.session.get(ScheduledItem, planned.id)
+        item = await work.scheduled.get(planned.id)
         assert item is not None
         assert (item.status, item.note) == ("dropped", "a helper resolved the alerts")
 

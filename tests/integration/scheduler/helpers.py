@@ -16,7 +16,7 @@ async def next_due(app: App) -> datetime | None:
     """The earliest pending due time, of anyone."""
     async with app.uow() as work:
         stmt = sa.select(sa.func.min(ScheduledItem.due_at)).where(ScheduledItem.status == "pending")
-        value: datetime | None = await work.session.scalar(stmt)
+        value: datetime | None = await work._session.scalar(stmt)
     return value
 
 
@@ -46,7 +46,7 @@ async def items(app: App, patient_id: int | None = None, kind: str | None = None
             stmt = stmt.where(ScheduledItem.patient_id == patient_id)
         if kind is not None:
             stmt = stmt.where(ScheduledItem.kind == kind)
-        return list((await work.session.scalars(stmt)).all())
+        return list((await work._session.scalars(stmt)).all())
 
 
 async def runs(app: App, patient_id: int) -> list[Run]:

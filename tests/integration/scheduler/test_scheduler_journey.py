@@ -55,7 +55,7 @@ async def test_whole_programme_once_each_at_local_time(app: App, clock: FrozenCl
     async with app.uow() as work:
         alerts = await work.alerts.list_for_patient(patient.pid)
         results = (
-            await work.session.execute(
+            await work._session.execute(
                 sa.select(QuestionnaireResult.instrument, QuestionnaireResult.timepoint)
                 .where(QuestionnaireResult.patient_id == patient.pid)
                 .order_by(QuestionnaireResult.id)

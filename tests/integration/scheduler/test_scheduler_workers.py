@@ -23,13 +23,13 @@ PROCESS = Path(__file__).with_name("sweeper_process.py")
 
 async def _runs_per_flow(app) -> Counter[tuple[int, str]]:  # type: ignore[no-untyped-def]
     async with app.uow() as work:
-        rows = (await work.session.execute(sa.select(Run.patient_id, Run.flow_id))).all()
+        rows = (await work._session.execute(sa.select(Run.patient_id, Run.flow_id))).all()
     return Counter((pid, flow) for pid, flow in rows)
 
 
 async def _statuses(app) -> Counter[str]:  # type: ignore[no-untyped-def]
     async with app.uow() as work:
-        rows = (await work.session.execute(sa.select(ScheduledItem.status))).scalars().all()
+        rows = (await work._session.execute(sa.select(ScheduledItem.status))).scalars().all()
     return Counter(rows)
 
 

@@ -120,3 +120,72 @@ async def test_concurrent_claimers_never_share_an_item(any_uow, clock):
     claimed = first + second + third
     assert len(claimed) == 60
     assert len(set(claimed)) == 60
+
+
+async def test_an_item_is_found_by_id_and_held_with_a_new_payload(any_uow, clock):
+    uow = any_uow
+    await _schedule(uow, clock, 1)
+    async with uow() as u:
+        [due] = await u.scheduled.claim_due(now=clock())
+        item = await u.scheduled.get(due.id)
+        assert (item.key, item.status) == ("r:0", "claimed")
+        assert await u.scheduled.get(due.id + 1000) is None
+        await u.scheduled.hold(due.id, clock() + timedelta(days=1), {"held": "yes"}, "held: paused")
+        await u.commit()
+    async with uow() as u:
+        item = await u.scheduled.get(due.id)
+        assert (item.status, item.payload, item.note) == (
+            "pending",
+            {"held": "yes"},
+            "held: paused",
+        )
+        assert item.due_at == clock() + timedelta(days=1)
+        assert await u.scheduled.claim_due(now=clock() + timedelta(hours=23)) == []
+
+
+async def test_a_failure_is_recorded_on_a_pending_item_only(any_uow, clock):
+    uow = any_uow
+    await _schedule(uow, clock, 3)
+    async with uow() as u:
+        first, second, third = [await u.scheduled.get_by_key(f"r:{n}") for n in range(3)]
+        await u.scheduled.record_failure(
+            first.id, 2, "failed 2x: KeyError", clock() + timedelta(hours=1)
+        )
+        await u.scheduled.record_failure(second.id, 5, "failed 5x: KeyError", None)
+        await u.scheduled.mark_done(third.id)
+        await u.scheduled.record_failure(third.id, 1, "failed 1x: KeyError", None)
+        await u.commit()
+    async with uow() as u:
+        first, second, third = [await u.scheduled.get_by_key(f"r:{n}") for n in range(3)]
+        assert (first.status, first.attempts, first.note) == ("pending", 2, "failed 2x: KeyError")
+        assert first.due_at == clock() + timedelta(hours=1)
+        assert (second.status, second.attempts) == ("dropped", 5)
+        assert (third.status, third.attempts, third.note) == ("done", 0, None)
+
+
+async def test_listing_names_each_patient_and_counts_go_by_kind(any_uow, clock):
+    uow = any_uow
+    async with uow() as u:
+        patient = await u.patients.create()
+        await u.commit()
+    await _schedule(uow, clock, 3, patient_id=patient.id)
+    async with uow() as u:
+        await u.scheduled.add("checkin", clock() - timedelta(hours=1), key="c:0")
+        await u.scheduled.mark_done((await u.scheduled.get_by_key("r:2")).id)
+        await u.commit()
+    async with uow() as u:
+        open_items = await u.scheduled.listing(statuses=("pending", "claimed"))
+        assert [(i.key, name) for i, name in open_items] == [
+            ("c:0", None),
+            ("r:0", patient.pseudonym),
+            ("r:1", patient.pseudonym),
+        ]
+        theirs = await u.scheduled.listing(patient_id=patient.id, limit=2)
+        assert [i.key for i, _ in theirs] == ["r:0", "r:1"]
+        everything = await u.scheduled.listing(patient_id=patient.id)
+        assert [i.status for i, _ in everything] == ["pending", "pending", "done"]
+        assert await u.scheduled.count_by_kind(("pending", "claimed")) == {
+            "reminder": 2,
+            "checkin": 1,
+        }
+        assert await u.scheduled.count_by_kind(("cancelled",)) == {}

@@ -68,7 +68,7 @@ async def test_run_state_round_trip_and_is_encrypted(uow, clock):
         assert await u.runs.get_active(pid) is None
         done = await u.runs.get(run.id)
         assert (done.status, done.outcome, done.updated_at) == ("finished", "done", clock())
-        raw = (await u.session.execute(select(Run.state_enc))).scalars().all()
+        raw = (await u._session.execute(select(Run.state_enc))).scalars().all()
         assert all(b"lonely" not in blob for blob in raw)
 
 
@@ -85,7 +85,7 @@ async def test_answers_keep_free_text_encrypted_and_choices_plain(uow):
     async with uow() as u:
         answers = await u.answers.list_for_patient(pid)
         assert [(a.question, a.value) for a in answers] == [("q_text", "my sister"), ("q_mood", 4)]
-        rows = (await u.session.execute(select(Answer).order_by(Answer.id))).scalars().all()
+        rows = (await u._session.execute(select(Answer).order_by(Answer.id))).scalars().all()
         assert rows[0].value_json is None
         assert b"sister" not in rows[0].value_enc
         assert rows[1].value_json == 4
@@ -107,7 +107,7 @@ async def test_variables_as_dict_with_text_encrypted(uow):
         }
         assert await u.variables.get(pid, "missing", "dflt") == "dflt"
         row = (
-            await u.session.execute(select(Variable).where(Variable.name == "name"))
+            await u._session.execute(select(Variable).where(Variable.name == "name"))
         ).scalar_one()
         assert row.value_json is None
         assert b"Robin" not in row.value_enc

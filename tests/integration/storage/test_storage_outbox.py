@@ -109,6 +109,38 @@ async def test_lease_expiry_makes_a_lost_message_due_again(any_uow, clock):
     assert again.id == first.id
 
 
+async def test_releasing_leases_frees_only_claims_not_backoffs_or_deferrals(any_uow, clock):
+    uow = any_uow
+    leased, backing_off, _ = await _enqueue(
+        uow,
+        [
+            ("patient", "patient:1", "leased", PRIORITY_INTERACTIVE, None),
+            ("patient", "patient:2", "backing off", PRIORITY_INTERACTIVE, None),
+            ("patient", "patient:3", "after", PRIORITY_INTERACTIVE, None),
+        ],
+    )
+    async with uow() as u:
+        await u.outbox.enqueue(
+            target_kind="patient",
+            target_key="patient:4",
+            payload={"text": "deferred"},
+            not_before=clock() + timedelta(hours=1),
+        )
+        await u.commit()
+    claimed = await _claim(uow)
+    assert {m.id for m in claimed} == {leased, backing_off, claimed[2].id}
+    async with uow() as u:
+        await u.outbox.mark_failed(backing_off, "500", clock() + timedelta(minutes=5))
+        await u.outbox.release([claimed[2].id])  # given back: due already, no lease to free
+        assert await u.outbox.release_leases() == 1
+        await u.commit()
+    again = await _claim(uow)
+    assert sorted(m.payload["text"] for m in again) == ["after", "leased"]
+    async with uow() as u:
+        assert await u.outbox.release_leases() == 2  # claimed again just now, by a sender that died
+        await u.rollback()
+
+
 async def test_give_up_park_and_unpark(any_uow):
     uow = any_uow
     async with uow() as u:
@@ -148,7 +180,9 @@ async def test_sequence_is_per_target_and_payload_encrypted(uow):
         ],
     )
     async with uow() as u:
-        rows = (await u.session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+        rows = (
+            await u._session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
+        ).scalars()
         rows = list(rows)
     assert [(r.target_key, r.seq) for r in rows] == [
         ("patient:1", 1),
@@ -164,3 +198,18 @@ async def test_rolled_back_enqueue_leaves_nothing(any_uow):
         await u.outbox.enqueue(target_kind="patient", target_key="patient:1", payload={})
     async with uow() as u:
         assert await u.outbox.count() == 0
+
+
+async def test_a_commit_rings_the_bell_unless_told_not_to(any_uow):
+    uow = any_uow
+    rung = []
+    uow.after_commit = lambda: rung.append(True)
+    await _enqueue(uow, [("patient", "patient:1", "a", PRIORITY_INTERACTIVE, None)])
+    assert rung == [True]
+    async with uow() as u:
+        assert len(await u.outbox.claim_due()) == 1
+        await u.commit(notify=False)  # a lease: nothing new for the sender
+    assert rung == [True]
+    async with uow() as u:
+        assert await u.outbox.count() == 1
+        assert await u.outbox.claim_due() == []  # the lease landed all the same

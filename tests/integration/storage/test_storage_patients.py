@@ -62,7 +62,7 @@ async def test_find_patient_by_messenger_id_through_blind_index(uow, database):
         assert await u.identities.find_patient_id("telegram", 987654321) == patient.id
         assert await u.patients.get_by_identity("console", "987654321") is None
         assert await u.identities.chat_id(patient.id) == "987654321"
-        raw = (await u.session.execute(select(MessengerIdentity))).scalar_one()
+        raw = (await u._session.execute(select(MessengerIdentity))).scalar_one()
         assert b"987654321" not in raw.external_id_enc
         assert b"987654321" not in (raw.chat_id_enc or b"")
         assert "987654321" not in raw.external_id_index
@@ -92,7 +92,7 @@ async def test_leaving_without_commit_rolls_back(uow):
     with pytest.raises(RuntimeError, match="boom"):
         await crash()
     async with uow() as u:
-        assert (await u.session.execute(select(Patient))).first() is None
+        assert (await u._session.execute(select(Patient))).first() is None
 
 
 async def test_list_active_in_batches(any_uow):

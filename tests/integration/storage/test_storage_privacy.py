@@ -91,16 +91,16 @@ async def test_forget_erases_personal_data_and_keeps_anonymous_audit(uow):
         assert (await u.patients.get_by_identity("telegram", 42)).id == other
         for table in Base.metadata.sorted_tables:
             if "patient_id" in table.c:
-                left = await u.session.scalar(
+                left = await u._session.scalar(
                     select(func.count()).select_from(table).where(table.c.patient_id == pid)
                 )
                 assert left == 0, table.name
-        assert await u.session.scalar(select(func.count()).select_from(Alert)) == 2
-        orphan = await u.session.scalar(
+        assert await u._session.scalar(select(func.count()).select_from(Alert)) == 2
+        orphan = await u._session.scalar(
             select(AdverseEvent).where(AdverseEvent.patient_id.is_(None))
         )
         assert orphan.detail == {}
-        entries = (await u.session.execute(select(AuditEntry))).scalars().all()
+        entries = (await u._session.execute(select(AuditEntry))).scalars().all()
         assert all(e.target != pseudonym for e in entries)
         assert all(pseudonym not in e.actor for e in entries)
         forget = [e for e in entries if e.action == "patient.forget"]

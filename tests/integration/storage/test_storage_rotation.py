@@ -43,7 +43,7 @@ async def test_rotation_is_resumable_and_keeps_lookups(database, clock):
         await rotate_keys(database.sessions, flaky, batch_size=5)
     after = FieldCipher(new, [old], index_key=old)
     async with UnitOfWork(database.sessions, after, clock) as u:
-        tokens = (await u.session.execute(select(Answer.value_enc))).scalars().all()
+        tokens = (await u._session.execute(select(Answer.value_enc))).scalars().all()
     # Patients come first: one full batch of 5 was committed before the crash.
     first = await rotate_keys(database.sessions, after, batch_size=5)
     assert 0 < first < 12 * 3

@@ -81,7 +81,7 @@ async def test_acknowledge_then_resolve_with_an_encrypted_note(uow, database):
         assert u.alerts.note(row) == NOTE
         assert not await u.alerts.unresolved_for(pid)
         assert await u.alerts.list_unresolved() == []
-        stored = await u.session.scalar(sa.select(Alert.resolution_note_enc))
+        stored = await u._session.scalar(sa.select(Alert.resolution_note_enc))
     assert NOTE.encode() not in bytes(stored)
 
 

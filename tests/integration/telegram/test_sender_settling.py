@@ -95,7 +95,7 @@ class Rig:
 
     async def rows(self) -> dict[int, OutboxMessage]:
         async with self.app.uow() as uow:
-            found = await uow.session.scalars(sa.select(OutboxMessage))
+            found = await uow._session.scalars(sa.select(OutboxMessage))
             return {row.id: row for row in found}
 
     def texts(self, chat_id: int) -> list[str]:
