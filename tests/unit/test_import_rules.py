@@ -132,24 +132,9 @@ def _broken(module: str, imported: str, rules: tuple[Rule, ...]) -> list[str]:
     return problems
 
 
-# Imports that break a rule and are still to be moved behind care's ports (docs/architecture.md,
-# "Where this differs from the house plan"). The list may only shrink: a new violation fails, and
-# so does an entry that no longer happens, so that it is struck off here.
-NOT_YET_BEHIND_PORTS = {}
-
-
-def _file_and_import(violation: str) -> tuple[str, str]:
-    where, _, problem = violation.partition(": ")
-    return where.split(":")[0], problem.split(" imports ")[1].split(":")[0]
-
-
 def test_the_source_keeps_the_import_rules() -> None:
-    """No layer imports what the house plan forbids it, beyond the shrinking list above."""
-    found = violations(ROOT)
-    new = [v for v in found if _file_and_import(v) not in NOT_YET_BEHIND_PORTS]
-    assert new == []
-    gone = NOT_YET_BEHIND_PORTS - {_file_and_import(v) for v in found}
-    assert gone == set(), "these imports are gone: strike them off NOT_YET_BEHIND_PORTS"
+    """No layer imports what the house plan forbids it."""
+    assert violations(ROOT) == []
 
 
 def _package(root: Path, files: dict[str, str]) -> Path:
