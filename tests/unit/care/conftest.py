@@ -8,6 +8,7 @@ from the outbox through the helpers at the end, so a change of payload shape is 
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,9 +19,9 @@ from typing import Any
 import pytest
 
 from bot.care.commands import Commands
-from bot.care.contacts import load_book
+from bot.care.contacts import ContactBook, load_book
 from bot.care.conversations import Conversations
-from bot.care.crisis import load_terms
+from bot.care.crisis import CrisisTerms, load_terms
 from bot.care.eligibility import effective_policy
 from bot.care.enrolment import Enrolment, NewPatientDefaults
 from bot.care.ports import OutgoingMessage, Patient, Run, UnitOfWork
@@ -101,12 +102,19 @@ def _programme(settings: Settings, conversations: Conversations) -> Programme:
     )
 
 
+@functools.cache
+def _crisis_data(folder: Path, language: str) -> tuple[CrisisTerms, ContactBook]:
+    # Parsed once per test process: the programme's files never change under the tests.
+    return load_terms(folder / CRISIS_TERMS), load_book(folder / CONTACTS_FILE, language)
+
+
 def _safety(settings: Settings, conversations: Conversations) -> SafetyPathway:
-    library, folder = conversations.library, settings.programme.path
+    library = conversations.library
+    terms, contacts = _crisis_data(settings.programme.path, library.default_language)
     pathway = SafetyPathway(
         conversations,
-        load_terms(folder / CRISIS_TERMS),
-        load_book(folder / CONTACTS_FILE, library.default_language),
+        terms,
+        contacts,
         timedelta(hours=settings.safety.recheck_hours),
         library.settings.safety,
     )
