@@ -131,6 +131,17 @@ async def test_staff_and_support_topics(any_uow):
         await u.commit()
 
 
+async def test_a_forum_thread_belongs_to_one_patient(any_uow):
+    async with any_uow() as u:
+        first, second = await u.patients.create(), await u.patients.create()
+        await u.support_topics.set(first.id, "staff:-1001", 77, first.pseudonym)
+        await u.commit()
+    async with any_uow() as u:
+        await u.support_topics.set(second.id, "staff:-1001", 78, second.pseudonym)
+        with pytest.raises(Exception, match=r"(?i)unique"):
+            await u.support_topics.set(second.id, "staff:-1001", 77, second.pseudonym)
+
+
 async def test_touch_keeps_last_active_to_the_minute(any_uow, clock):
     uow = any_uow
     """A burst of messages writes 'last active' once; a minute later it moves on."""
