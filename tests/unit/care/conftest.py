@@ -194,7 +194,7 @@ async def care(clock: FrozenClock) -> Care:
 @pytest.fixture
 def chat(care: Care) -> Chat:
     """A Telegram user before /start, driving care as the Telegram adapter would."""
-    return Chat(care)  # type: ignore[arg-type]  # the same attributes as the app
+    return Chat(care)  # the same attributes as the app, which is all the chat uses
 
 
 # What the patient and the helpers see, read from the outbox. Payload shapes live here only.
@@ -239,6 +239,25 @@ def kind_of(payload: dict[str, Any]) -> str | None:
     """What sort of message a staff or helper payload is ("alert", "relay", "helper_reply")."""
     kind = payload.get("kind")
     return None if kind is None else str(kind)
+
+
+def alert_of(payload: dict[str, Any]) -> tuple[str, str] | None:
+    """An alert's (reason, pseudonym), or None when the payload is not an alert."""
+    if kind_of(payload) != "alert":
+        return None
+    return str(payload["reason"]), str(payload["pseudonym"])
+
+
+def relayed(payload: dict[str, Any]) -> tuple[int, list[str]] | None:
+    """A relay's (patient id, texts as the helper reads them), or None for anything else."""
+    if kind_of(payload) != "relay":
+        return None
+    return int(payload["patient_id"]), [str(t) for t in payload["texts"]]
+
+
+def helper_reply(payload: dict[str, Any]) -> str | None:
+    """The text of a helper's reply to a patient, or None for any other message."""
+    return text_of(payload) if kind_of(payload) == "helper_reply" else None
 
 
 async def staff_queue(care: Care) -> list[OutgoingMessage]:

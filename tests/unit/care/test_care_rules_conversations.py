@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from tests.support.journey import Patient as Chat
-from tests.unit.care.conftest import Care, labels, patient_queue, questions, text_of, texts
+from tests.unit.care.conftest import (
+    Care,
+    callback,
+    labels,
+    patient_queue,
+    questions,
+    text_of,
+    texts,
+)
 
 AGE_QUESTION = "Are you 18 or older?"
 STALE = "That button belongs to an earlier message"
@@ -45,7 +53,7 @@ async def test_a_stale_button_gets_a_kind_reply_and_changes_nothing(care: Care, 
     await chat.start()
     consent = await chat.question()
     await chat.tap("I agree")
-    shown = await chat.press(str(consent["buttons"][1]["data"]))  # "Not now", too late
+    shown = await chat.press(callback(consent, "Not now"))  # too late
     assert STALE in texts(shown)
     assert not questions(shown)  # nothing asked again, nothing answered
     shown = await chat.tap("Yes")  # the open question still works
@@ -84,7 +92,7 @@ async def test_help_mid_flow_then_the_open_question_comes_back(chat: Chat):
 
 async def test_a_redelivered_update_changes_nothing(care: Care, chat: Chat):
     await chat.start()
-    agree = str((await chat.question())["buttons"][0]["data"])
+    agree = callback(await chat.question(), "I agree")
     await chat.press(agree, key="tg:redelivered")
     before = await patient_queue(care, chat.pid)
     assert await chat.press(agree, key="tg:redelivered") == []  # not even a "stale" reply

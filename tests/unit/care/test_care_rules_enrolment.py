@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from tests.support.journey import Patient as Chat
 from tests.support.journey import onboard
-from tests.unit.care.conftest import Care, labels, texts
+from tests.unit.care.conftest import Care, labels, text_of, texts
 
 
 async def test_start_creates_the_patient_and_asks_for_consent_first(care: Care, chat: Chat):
     shown = await chat.start()
-    assert "welcome to <b>Daybreak</b>" in shown[0]["html"]
+    assert "welcome to <b>Daybreak</b>" in text_of(shown[0])
     assert "not an emergency service" in texts(shown)
     assert labels(shown[-1]) == ["I agree", "Not now"]
     async with care.uow(reading=True) as work:
@@ -33,7 +33,7 @@ async def test_declined_consent_is_recorded_and_nothing_is_planned(care: Care, c
     await chat.start()
     shown = await chat.tap("Not now")
     assert "That's completely fine" in texts(shown)
-    assert "crisis line" in shown[-1]["html"]
+    assert "crisis line" in text_of(shown[-1])
     async with care.uow(reading=True) as work:
         person = await work.patients.get(chat.pid)
         assert person is not None
@@ -43,7 +43,7 @@ async def test_declined_consent_is_recorded_and_nothing_is_planned(care: Care, c
         planned = await work.scheduled.list_for_patient(chat.pid, status="pending")
         assert [i.kind for i in planned if i.kind != "flow_timeout"] == []
     again = await chat.start()  # changing their mind starts again
-    assert "Would you like to start Daybreak?" in again[-1]["html"]
+    assert "Would you like to start Daybreak?" in text_of(again[-1])
 
 
 async def test_under_eighteen_ends_politely_without_enrolling(care: Care, chat: Chat):

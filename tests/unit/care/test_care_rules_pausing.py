@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from tests.support.journey import Patient as Chat
 from tests.support.journey import onboard
-from tests.unit.care.conftest import Care, texts
+from tests.unit.care.conftest import Care, text_of, texts
 
 PAUSE = timedelta(days=3)
 
@@ -25,10 +26,10 @@ async def module_2(care: Care, chat: Chat):
     return item
 
 
-async def paused(care: Care, chat: Chat) -> list[dict]:
+async def paused(care: Care, chat: Chat) -> list[dict[str, Any]]:
     await onboard(chat, name="Ada")
     asked = await chat.command("pause")
-    assert "take a break" in asked[-1]["html"]
+    assert "take a break" in text_of(asked[-1])
     return await chat.tap("Yes")
 
 

@@ -66,7 +66,7 @@ async def test_a_release_is_planned_once_however_often_the_sweep_runs(care: Care
 
 async def test_after_completion_policy_holds_module_2_until_module_1_is_done(clock: FrozenClock):
     care = await build_care(care_settings(release_policy="weekly_after_completion"), clock)
-    chat = Chat(care)  # type: ignore[arg-type]
+    chat = Chat(care)
     await onboard(chat)
     await care.sweeper.drain()
     clock.advance(WEEK)

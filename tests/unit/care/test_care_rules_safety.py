@@ -11,7 +11,7 @@ from tests.support.journey import Patient as Chat
 from tests.support.journey import answer_questionnaire, onboard, onboard_to_phq9
 from tests.unit.care.conftest import (
     Care,
-    kind_of,
+    alert_of,
     patient_queue,
     questions,
     staff_queue,
@@ -60,12 +60,9 @@ async def test_staff_are_alerted_first_without_the_patients_words(care: Care, ch
     async with care.uow(reading=True) as work:
         person = await work.patients.get(chat.pid)
     assert person is not None
-    (alert,) = [m for m in await staff_queue(care) if kind_of(m.payload) == "alert"]
+    (alert,) = [m for m in await staff_queue(care) if alert_of(m.payload)]
     assert alert.priority == PRIORITY_SAFETY
-    assert (alert.payload["reason"], alert.payload["pseudonym"]) == (
-        "crisis_language",
-        person.pseudonym,
-    )
+    assert alert_of(alert.payload) == ("crisis_language", person.pseudonym)
     assert "die" not in repr(alert.payload)
     assert str(chat.external_id) not in repr(alert.payload)
 

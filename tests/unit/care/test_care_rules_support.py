@@ -10,9 +10,10 @@ from tests.unit.care.conftest import (
     HELPER_USER_ID,
     STAFF_CHAT_ID,
     Care,
+    helper_reply,
     key,
-    kind_of,
     patient_queue,
+    relayed,
     staff_queue,
     texts,
 )
@@ -43,15 +44,17 @@ async def write_to_helper(care: Care, chat: Chat, *words: str) -> None:
 
 
 async def relays(care: Care) -> list[list[str]]:
-    return [m.payload["texts"] for m in await staff_queue(care) if kind_of(m.payload) == "relay"]
+    found = [relayed(m.payload) for m in await staff_queue(care)]
+    return [words for _, words in filter(None, found)]
 
 
 async def test_a_patients_question_reaches_the_staff_queue(care: Care, chat: Chat):
     await guided(care, chat)
     await write_to_helper(care, chat, "Is it normal to feel worse in week 2?")
     assert await relays(care) == [["Is it normal to feel worse in week 2?"]]
-    (relay,) = [m for m in await staff_queue(care) if kind_of(m.payload) == "relay"]
-    assert relay.payload["patient_id"] == chat.pid
+    assert [relayed(m.payload) for m in await staff_queue(care)] == [
+        (chat.pid, ["Is it normal to feel worse in week 2?"])
+    ]
     shown = await chat.new()
     assert "Write your message for your helper." in texts(shown)
     assert "Sent to your helper." in texts(shown)
@@ -70,11 +73,9 @@ async def test_the_helpers_reply_reaches_the_patient_signed(care: Care, chat: Ch
     await care.actions.message(
         HELPER_USER_ID, THREAD, 9001, "Of course, Sam. Tell me more.", media=False, key=key()
     )
-    (reply,) = [
-        m for m in await patient_queue(care, chat.pid) if m.payload.get("kind") == "helper_reply"
-    ]
+    (reply,) = [m for m in await patient_queue(care, chat.pid) if helper_reply(m.payload)]
     assert reply.target_key == f"patient:{chat.pid}"
-    assert reply.payload["html"] == "Of course, Sam. Tell me more.\n\n— Hana"
+    assert helper_reply(reply.payload) == "Of course, Sam. Tell me more.\n\n— Hana"
     async with care.uow(reading=True) as work:
         person = await work.patients.get(chat.pid)
         assert person is not None
