@@ -167,6 +167,8 @@ async def build_care(settings: Settings, clock: FrozenClock) -> Care:
     conversations.providers[RECHECK_FLOW] = followup.recheck_variables
     programme.gates[RECHECK_FLOW] = followup.still_needed
     actions = _staff(settings, commands, programme)
+    # The scheduler's sweep is how due items reach care; without quiet hours a test moves the
+    # clock to exactly when an item is due and sees it fire.
     rules = SweepRules(quiet_hours=None, default_timezone=settings.programme.default_timezone)
     sweeper = Sweeper(uow, clock, care_handlers(programme), rules)
     async with uow() as work:
