@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.care import ports
 from storage.memory.repositories import MemoryRepository
 from storage.models import Consent, Enrolment
 
@@ -63,7 +64,7 @@ class MemoryEnrolmentRepository(MemoryRepository):
         found = await self.list_for_patient(patient_id)
         return found[-1] if found else None
 
-    async def update(self, enrolment: Enrolment, **fields: Any) -> Enrolment:
+    async def update(self, enrolment: ports.Enrolment, **fields: Any) -> ports.Enrolment:
         """Set current_module, status, release_policy or started_at (a start held for review)."""
         unknown = set(fields) - ENROLMENT_FIELDS
         if unknown:

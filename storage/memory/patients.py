@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
 from typing import Any
 
+from bot.care import ports
 from bot.care.ports import Identity
 from storage.memory.repositories import MemoryRepository
 from storage.models import MessengerIdentity, Patient
@@ -102,22 +103,22 @@ class MemoryPatientRepository(MemoryRepository):
         found = _find(self, messenger, external_id)
         return None if found is None else await self.get(found)
 
-    async def update(self, patient: Patient, **fields: Any) -> Patient:
+    async def update(self, patient: ports.Patient, **fields: Any) -> ports.Patient:
         """Set plain fields (language, timezone, status, ...) on a patient."""
         _check_fields(fields)
         for name, value in fields.items():
             setattr(patient, name, value)
         return patient
 
-    def alias(self, patient: Patient) -> str | None:
+    def alias(self, patient: ports.Patient) -> str | None:
         """Return the patient's alias."""
         return _open(patient.alias_enc)
 
-    async def set_alias(self, patient: Patient, alias: str | None) -> None:
+    async def set_alias(self, patient: ports.Patient, alias: str | None) -> None:
         """Store the name the patient wants to be called."""
         patient.alias_enc = _seal(alias)
 
-    async def touch(self, patient: Patient) -> None:
+    async def touch(self, patient: ports.Patient) -> None:
         """Record that the patient was active now (to the minute: one write, not one a message)."""
         now = self.clock()
         last = patient.last_active_at

@@ -8,12 +8,26 @@ from types import TracebackType
 from typing import Self
 
 from storage.memory.care import MemoryConsentRepository, MemoryEnrolmentRepository
+from storage.memory.flows import (
+    MemoryAnswerRepository,
+    MemoryFlowRevisionRepository,
+    MemoryRunRepository,
+    MemoryVariableRepository,
+)
 from storage.memory.outbox import MemoryOutboxRepository
 from storage.memory.patients import MemoryIdentityRepository, MemoryPatientRepository
+from storage.memory.privacy import MemoryPrivacyRepository
 from storage.memory.repositories import (
     MemoryInboundEventRepository,
     MemoryScheduledItemRepository,
 )
+from storage.memory.results import MemoryHomeworkRepository, MemoryQuestionnaireRepository
+from storage.memory.safety import (
+    MemoryAdverseEventRepository,
+    MemoryAlertRepository,
+    MemoryAuditRepository,
+)
+from storage.memory.staff import MemoryStaffRepository, MemorySupportTopicRepository
 from storage.memory.store import MemoryStore, Workspace
 from storage.repositories import Clock, utcnow
 from storage.uow import SingleWriter
@@ -29,6 +43,18 @@ class MemoryUnitOfWork:
     outbox: MemoryOutboxRepository
     inbound: MemoryInboundEventRepository
     scheduled: MemoryScheduledItemRepository
+    flow_revisions: MemoryFlowRevisionRepository
+    runs: MemoryRunRepository
+    answers: MemoryAnswerRepository
+    variables: MemoryVariableRepository
+    questionnaires: MemoryQuestionnaireRepository
+    homework: MemoryHomeworkRepository
+    alerts: MemoryAlertRepository
+    adverse_events: MemoryAdverseEventRepository
+    audit: MemoryAuditRepository
+    staff: MemoryStaffRepository
+    support_topics: MemorySupportTopicRepository
+    privacy: MemoryPrivacyRepository
 
     def __init__(
         self,
@@ -57,6 +83,23 @@ class MemoryUnitOfWork:
         self.outbox = MemoryOutboxRepository(workspace, self._clock)
         self.inbound = MemoryInboundEventRepository(workspace, self._clock)
         self.scheduled = MemoryScheduledItemRepository(workspace, self._clock)
+        self._open_the_rest(workspace)
+
+    def _open_the_rest(self, workspace: Workspace) -> None:
+        # The journey, safety, staff and privacy repositories, on the same private rows.
+        on = (workspace, self._clock)
+        self.flow_revisions = MemoryFlowRevisionRepository(*on)
+        self.runs = MemoryRunRepository(*on)
+        self.answers = MemoryAnswerRepository(*on)
+        self.variables = MemoryVariableRepository(*on)
+        self.questionnaires = MemoryQuestionnaireRepository(*on)
+        self.homework = MemoryHomeworkRepository(*on)
+        self.alerts = MemoryAlertRepository(*on)
+        self.adverse_events = MemoryAdverseEventRepository(*on)
+        self.audit = MemoryAuditRepository(*on)
+        self.staff = MemoryStaffRepository(*on)
+        self.support_topics = MemorySupportTopicRepository(*on)
+        self.privacy = MemoryPrivacyRepository(*on)
 
     async def __aenter__(self) -> Self:
         """Copy the committed rows and build the repositories on the copy."""

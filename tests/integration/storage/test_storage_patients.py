@@ -1,7 +1,7 @@
 """Patients, identities, staff and topics; the unit of work commits once or not at all.
 
 Tests taking `any_uow` run on memory too; those reading raw rows (the blind index, the
-rollback check) and those on staff and topics stay SQL-only.
+rollback check) stay SQL-only.
 """
 
 from __future__ import annotations
@@ -110,7 +110,8 @@ async def test_list_active_in_batches(any_uow):
     assert ids == sorted(p.id for p in made if p.id != made[2].id)
 
 
-async def test_staff_and_support_topics(uow):
+async def test_staff_and_support_topics(any_uow):
+    uow = any_uow
     async with uow() as u:
         patient = await u.patients.create()
         await u.staff.add(4242, "Helper Ana")
@@ -128,6 +129,17 @@ async def test_staff_and_support_topics(uow):
         await u.staff.deactivate(4242)
         assert await u.staff.list_active() == []
         await u.commit()
+
+
+async def test_a_forum_thread_belongs_to_one_patient(any_uow):
+    async with any_uow() as u:
+        first, second = await u.patients.create(), await u.patients.create()
+        await u.support_topics.set(first.id, "staff:-1001", 77, first.pseudonym)
+        await u.commit()
+    async with any_uow() as u:
+        await u.support_topics.set(second.id, "staff:-1001", 78, second.pseudonym)
+        with pytest.raises(Exception, match=r"(?i)unique"):
+            await u.support_topics.set(second.id, "staff:-1001", 77, second.pseudonym)
 
 
 async def test_touch_keeps_last_active_to_the_minute(any_uow, clock):

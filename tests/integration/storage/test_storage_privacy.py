@@ -1,4 +1,8 @@
-"""/mydata exports everything decrypted; /forget erases it; nothing readable at rest."""
+"""/mydata exports everything decrypted; /forget erases it; nothing readable at rest.
+
+Tests taking `any_uow` run on memory too; those reading every table or the SQLite file stay
+SQL-only (memory has neither a schema to sweep nor anything at rest).
+"""
 
 from __future__ import annotations
 
@@ -56,7 +60,8 @@ async def _journey(uow, telegram_id=TELEGRAM_ID):
     return pid, patient.pseudonym
 
 
-async def test_export_gathers_everything_decrypted_and_is_audited(uow):
+async def test_export_gathers_everything_decrypted_and_is_audited(any_uow):
+    uow = any_uow
     pid, pseudonym = await _journey(uow)
     async with uow() as u:
         data = await u.privacy.export_patient(pid)
@@ -79,7 +84,8 @@ async def test_export_gathers_everything_decrypted_and_is_audited(uow):
     assert actions == ["support.reply", "patient.export"]
 
 
-async def test_forget_erases_personal_data_and_keeps_anonymous_audit(uow):
+async def test_forget_erases_personal_data_and_keeps_anonymous_audit(any_uow):
+    uow = any_uow
     pid, pseudonym = await _journey(uow)
     other, _ = await _journey(uow, telegram_id=42)
     async with uow() as u:
@@ -89,6 +95,37 @@ async def test_forget_erases_personal_data_and_keeps_anonymous_audit(uow):
         assert await u.patients.get(pid) is None
         assert await u.patients.get_by_identity("telegram", TELEGRAM_ID) is None
         assert (await u.patients.get_by_identity("telegram", 42)).id == other
+        assert await u.runs.list_for_patient(pid) == []
+        assert await u.answers.list_for_patient(pid) == []
+        assert await u.variables.get_all(pid) == {}
+        assert await u.homework.list_for_patient(pid) == []
+        assert await u.outbox.list_for_patient(pid) == []
+        assert await u.scheduled.list_for_patient(pid) == []
+        assert await u.support_topics.get_for_patient(pid, "staff:-100") is None
+        alerts = await u.alerts.list_unresolved()
+        assert len(alerts) == 2
+        assert [(a.patient_id, a.pseudonym, a.detail) for a in alerts if a.patient_id is None] == [
+            (None, pseudonym, {})
+        ]
+        orphans = [e for e in await u.adverse_events.export() if e.event.patient_id is None]
+        assert [e.event.detail for e in orphans] == [{}]
+        entries = await u.audit.list()
+        assert all(e.target != pseudonym for e in entries)
+        assert all(pseudonym not in e.actor for e in entries)
+        forget = [e for e in entries if e.action == "patient.forget"]
+        assert [(e.actor, e.target, e.detail) for e in forget] == [("patient", None, {})]
+        assert await u.privacy.export_patient(other)
+        assert not await u.privacy.delete_patient_personal_data(pid)
+
+
+async def test_forget_leaves_no_row_pointing_at_the_patient(uow):
+    """SQL-only: it sweeps every table of the schema for the patient's id."""
+    pid, pseudonym = await _journey(uow)
+    await _journey(uow, telegram_id=42)
+    async with uow() as u:
+        assert await u.privacy.delete_patient_personal_data(pid, actor=f"patient:{pseudonym}")
+        await u.commit()
+    async with uow() as u:
         for table in Base.metadata.sorted_tables:
             if "patient_id" in table.c:
                 left = await u._session.scalar(
@@ -103,10 +140,6 @@ async def test_forget_erases_personal_data_and_keeps_anonymous_audit(uow):
         entries = (await u._session.execute(select(AuditEntry))).scalars().all()
         assert all(e.target != pseudonym for e in entries)
         assert all(pseudonym not in e.actor for e in entries)
-        forget = [e for e in entries if e.action == "patient.forget"]
-        assert [(e.actor, e.target, e.detail) for e in forget] == [("patient", None, {})]
-        assert await u.privacy.export_patient(other)
-        assert not await u.privacy.delete_patient_personal_data(pid)
 
 
 async def test_sqlite_file_holds_no_free_text_or_messenger_id(database, uow):

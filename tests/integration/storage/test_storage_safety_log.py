@@ -1,4 +1,8 @@
-"""Alerts with a life cycle and the graded adverse-event log, on both backends; migration 0007."""
+"""Alerts with a life cycle and the graded adverse-event log; migration 0007.
+
+Tests taking `any_uow` run on memory too; the stored note's ciphertext and the migration are
+SQL-only.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,8 @@ async def _patient(uow) -> tuple[int, str]:
     return patient.id, patient.pseudonym
 
 
-async def test_an_alert_and_the_pathway_share_one_event_and_later_alerts_join_it(uow):
+async def test_an_alert_and_the_pathway_share_one_event_and_later_alerts_join_it(any_uow):
+    uow = any_uow
     pid, pseudonym = await _patient(uow)
     async with uow() as u:
         event = await u.adverse_events.for_alert(pid, "crisis_language", {"source": "free_text"})
@@ -47,7 +52,8 @@ async def test_an_alert_and_the_pathway_share_one_event_and_later_alerts_join_it
         assert linked[0].id == first.id
 
 
-async def test_a_rule_alert_before_the_pathway_is_named_by_the_pathways_trigger(uow):
+async def test_a_rule_alert_before_the_pathway_is_named_by_the_pathways_trigger(any_uow):
+    uow = any_uow
     pid, _ = await _patient(uow)
     async with uow() as u:
         event = await u.adverse_events.for_alert(pid, "phq9_severe", {"total": 22})
@@ -60,7 +66,8 @@ async def test_a_rule_alert_before_the_pathway_is_named_by_the_pathways_trigger(
     assert row.detail == {"total": 22, "instrument": "phq9"}
 
 
-async def test_acknowledge_then_resolve_with_an_encrypted_note(uow, database):
+async def test_acknowledge_then_resolve_with_a_note(any_uow):
+    uow = any_uow
     pid, _ = await _patient(uow)
     async with uow() as u:
         event = await u.adverse_events.for_alert(pid, "phq9_item9")
@@ -81,11 +88,22 @@ async def test_acknowledge_then_resolve_with_an_encrypted_note(uow, database):
         assert u.alerts.note(row) == NOTE
         assert not await u.alerts.unresolved_for(pid)
         assert await u.alerts.list_unresolved() == []
+
+
+async def test_the_note_is_encrypted(uow):
+    """SQL-only: it reads the stored ciphertext."""
+    pid, _ = await _patient(uow)
+    async with uow() as u:
+        alert = await u.alerts.open(pid, "phq9_item9", "urgent")
+        assert await u.alerts.resolve(alert.id, "Hana", "safe", NOTE)
+        await u.commit()
+    async with uow() as u:
         stored = await u._session.scalar(sa.select(Alert.resolution_note_enc))
     assert NOTE.encode() not in bytes(stored)
 
 
-async def test_resolving_an_open_alert_acknowledges_it_too(uow):
+async def test_resolving_an_open_alert_acknowledges_it_too(any_uow):
+    uow = any_uow
     pid, _ = await _patient(uow)
     async with uow() as u:
         alert = await u.alerts.open(pid, "deterioration", "urgent")
@@ -96,7 +114,8 @@ async def test_resolving_an_open_alert_acknowledges_it_too(uow):
     assert row.acknowledged_at == row.resolved_at
 
 
-async def test_only_alerts_of_a_safety_event_count_as_unresolved_safety_alerts(uow):
+async def test_only_alerts_of_a_safety_event_count_as_unresolved_safety_alerts(any_uow):
+    uow = any_uow
     pid, _ = await _patient(uow)
     async with uow() as u:
         await u.alerts.open(pid, "behind_schedule", "info", {"module": 2})
@@ -104,7 +123,8 @@ async def test_only_alerts_of_a_safety_event_count_as_unresolved_safety_alerts(u
         assert await u.alerts.count_unresolved(pid) == 1
 
 
-async def test_grading_and_the_export_summary(uow):
+async def test_grading_and_the_export_summary(any_uow):
+    uow = any_uow
     pid, pseudonym = await _patient(uow)
     async with uow() as u:
         event = await u.adverse_events.for_alert(pid, "crisis_language")
@@ -137,7 +157,8 @@ async def test_grading_and_the_export_summary(uow):
     assert summary.resolved_at is not None
 
 
-async def test_forget_keeps_the_alert_actionable_under_its_pseudonym(uow):
+async def test_forget_keeps_the_alert_actionable_under_its_pseudonym(any_uow):
+    uow = any_uow
     pid, pseudonym = await _patient(uow)
     async with uow() as u:
         event = await u.adverse_events.for_alert(pid, "crisis_language", {"source": "free_text"})
@@ -167,7 +188,8 @@ async def test_forget_keeps_the_alert_actionable_under_its_pseudonym(uow):
         await u.commit()
 
 
-async def test_mydata_exports_the_alert_note_decrypted(uow):
+async def test_mydata_exports_the_alert_note_decrypted(any_uow):
+    uow = any_uow
     pid, _ = await _patient(uow)
     async with uow() as u:
         alert = await u.alerts.open(pid, "phq9_item9", "urgent")
