@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, assert_never
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.care import outgoing, phrases
@@ -58,21 +58,49 @@ async def send(
 async def apply_effects(step: Step, effects: tuple[fx.Effect, ...]) -> None:
     """Apply each effect in order."""
     for effect in effects:
-        handler = _HANDLERS.get(type(effect))
-        if handler is not None:
-            await handler(step, effect)
+        await _apply(step, effect)
 
 
-async def _say(step: Step, effect: Any) -> None:
+async def _apply(step: Step, effect: fx.Effect) -> None:
+    """One effect; a flow starting or finishing needs nothing written here."""
+    match effect:
+        case fx.Say():
+            await _say(step, effect)
+        case fx.Ask():
+            await _ask(step, effect)
+        case fx.SaveAnswer():
+            await _save_answer(step, effect)
+        case fx.Score():
+            await _score(step, effect)
+        case fx.Alert():
+            await _alert(step, effect)
+        case fx.Handover():
+            await _handover(step, effect)
+        case fx.AssignExercise():
+            await _assign(step, effect)
+        case fx.RecordEntry():
+            await _record(step, effect)
+        case fx.ScheduleTimeout():
+            await _schedule_timeout(step, effect)
+        case fx.Stale():
+            await _stale(step)
+        case fx.Problem():
+            await _problem(step, effect)
+        case fx.FlowStarted() | fx.FlowFinished():
+            pass
+        case _:
+            assert_never(effect)
+
+
+async def _say(step: Step, effect: fx.Say) -> None:
     await send(step.uow, step.patient, outgoing.say_payload(effect), step.priority)
 
 
-async def _ask(step: Step, effect: Any) -> None:
+async def _ask(step: Step, effect: fx.Ask) -> None:
     await send(step.uow, step.patient, outgoing.ask_payload(effect, step.run.id), step.priority)
 
 
-async def _save_answer(step: Step, effect: Any) -> None:
-    assert isinstance(effect, fx.SaveAnswer)
+async def _save_answer(step: Step, effect: fx.SaveAnswer) -> None:
     await step.uow.answers.add(
         step.patient.id,
         flow_id=effect.flow,
@@ -86,8 +114,7 @@ async def _save_answer(step: Step, effect: Any) -> None:
         await step.uow.patients.set_alias(step.patient, str(effect.value))
 
 
-async def _score(step: Step, effect: Any) -> None:
-    assert isinstance(effect, fx.Score)
+async def _score(step: Step, effect: fx.Score) -> None:
     await step.uow.questionnaires.add(
         step.patient.id,
         instrument=effect.instrument,
@@ -103,8 +130,7 @@ async def _score(step: Step, effect: Any) -> None:
     )
 
 
-async def _alert(step: Step, effect: Any) -> None:
-    assert isinstance(effect, fx.Alert)
+async def _alert(step: Step, effect: fx.Alert) -> None:
     await open_alert(
         step.uow, step.patient, effect.reason, effect.level, effect.detail, effect.flow
     )
@@ -142,8 +168,7 @@ async def open_alert(
     )  # fmt: skip
 
 
-async def _handover(step: Step, effect: Any) -> None:
-    assert isinstance(effect, fx.Handover)
+async def _handover(step: Step, effect: fx.Handover) -> None:
     await step.uow.outbox.enqueue(
         target_kind="staff",
         target_key=STAFF_ALERTS,
@@ -165,8 +190,7 @@ async def _handover(step: Step, effect: Any) -> None:
     )
 
 
-async def _assign(step: Step, effect: Any) -> None:
-    assert isinstance(effect, fx.AssignExercise)
+async def _assign(step: Step, effect: fx.AssignExercise) -> None:
     due = step.now + effect.remind_after if effect.remind_after else None
     entry = await step.uow.homework.add(
         step.patient.id,
@@ -186,8 +210,7 @@ async def _assign(step: Step, effect: Any) -> None:
         )
 
 
-async def _record(step: Step, effect: Any) -> None:
-    assert isinstance(effect, fx.RecordEntry)
+async def _record(step: Step, effect: fx.RecordEntry) -> None:
     due = local_moment(effect.remind_at, step.patient.timezone) if effect.remind_at else None
     entry = await step.uow.homework.add(
         step.patient.id,
@@ -216,8 +239,7 @@ def local_moment(text: str, timezone: str) -> datetime | None:
         return None
 
 
-async def _schedule_timeout(step: Step, effect: Any) -> None:
-    assert isinstance(effect, fx.ScheduleTimeout)
+async def _schedule_timeout(step: Step, effect: fx.ScheduleTimeout) -> None:
     await step.uow.scheduled.add(
         "flow_timeout",
         step.now + effect.after,
@@ -235,7 +257,7 @@ def _timeout_payload(step: Step, token: str) -> dict[str, Any]:
     return payload
 
 
-async def _stale(step: Step, effect: Any) -> None:
+async def _stale(step: Step) -> None:
     await send(
         step.uow,
         step.patient,
@@ -243,25 +265,9 @@ async def _stale(step: Step, effect: Any) -> None:
     )
 
 
-async def _problem(step: Step, effect: Any) -> None:
+async def _problem(step: Step, effect: fx.Problem) -> None:
     # The message names states and flows only (never patient text), so it is safe to log.
-    assert isinstance(effect, fx.Problem)
     log.error("flow problem: run=%s flow=%s: %s", step.run.id, step.run.flow_id, effect.message)
     await send(
         step.uow, step.patient, outgoing.text_payload(phrases.say("problem", step.patient.language))
     )
-
-
-_HANDLERS: dict[type, Any] = {
-    fx.Say: _say,
-    fx.Ask: _ask,
-    fx.SaveAnswer: _save_answer,
-    fx.Score: _score,
-    fx.Alert: _alert,
-    fx.Handover: _handover,
-    fx.AssignExercise: _assign,
-    fx.RecordEntry: _record,
-    fx.ScheduleTimeout: _schedule_timeout,
-    fx.Stale: _stale,
-    fx.Problem: _problem,
-}
