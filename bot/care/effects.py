@@ -13,6 +13,7 @@ from typing import Any, assert_never
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.care import outgoing, phrases
+from bot.care.messages import AlertMessage, HandoverMessage, OutboxPayload
 from bot.care.ports import PRIORITY_INTERACTIVE, PRIORITY_SAFETY, Patient, Run, UnitOfWork
 from flows import runtime as fx
 
@@ -43,7 +44,7 @@ class Step:
 
 
 async def send(
-    uow: UnitOfWork, patient: Patient, payload: dict[str, Any], priority: int = PRIORITY_INTERACTIVE
+    uow: UnitOfWork, patient: Patient, payload: OutboxPayload, priority: int = PRIORITY_INTERACTIVE
 ) -> None:
     """Queue a message for the patient."""
     await uow.outbox.enqueue(
@@ -146,15 +147,14 @@ async def open_alert(
     """
     event = await uow.adverse_events.for_alert(patient.id, reason, {"flow": flow, **detail})
     alert = await uow.alerts.open(patient.id, reason, level, detail, adverse_event_id=event.id)
-    payload = {
-        "kind": "alert",
-        "alert_id": alert.id,
-        "patient_id": patient.id,
-        "pseudonym": patient.pseudonym,
-        "reason": reason,
-        "level": level,
-        "detail": detail,
-    }
+    payload = AlertMessage(
+        alert_id=alert.id,
+        patient_id=patient.id,
+        pseudonym=patient.pseudonym,
+        reason=reason,
+        level=level,
+        detail=detail,
+    )
     await uow.outbox.enqueue(
         target_kind="staff",
         target_key=STAFF_ALERTS,
@@ -172,13 +172,12 @@ async def _handover(step: Step, effect: fx.Handover) -> None:
     await step.uow.outbox.enqueue(
         target_kind="staff",
         target_key=STAFF_ALERTS,
-        payload={
-            "kind": "handover",
-            "topic": "patient",
-            "patient_id": step.patient.id,
-            "pseudonym": step.patient.pseudonym,
-            "reason": effect.reason,
-        },
+        payload=HandoverMessage(
+            topic="patient",
+            patient_id=step.patient.id,
+            pseudonym=step.patient.pseudonym,
+            reason=effect.reason,
+        ),
         priority=PRIORITY_INTERACTIVE,
         patient_id=step.patient.id,
     )

@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 from bot.app import App, build_app
+from bot.care.messages import TextMessage
 from bot.config import Settings
 from bot.telegram import sender as sender_module
 from bot.telegram.limits import Limits
@@ -80,13 +81,12 @@ class Rig:
     recorder: Recorder
 
     async def enqueue(self, chat_id: int, texts: list[str]) -> list[int]:
-        where = {"messenger": "telegram", "chat_id": chat_id}
         async with self.app.uow() as uow:
             ids = [
                 await uow.outbox.enqueue(
                     target_kind="chat",
                     target_key=f"chat:telegram:{chat_id}",
-                    payload={"kind": "text", "html": text, **where},
+                    payload=TextMessage(html=text, messenger="telegram", chat_id=str(chat_id)),
                 )
                 for text in texts
             ]
@@ -178,10 +178,10 @@ async def test_each_chat_gets_its_messages_in_order_each_recorded_before_the_nex
     send = rig.sender._send
     recorded_before: dict[str, int] = {}  # text -> its chat's messages marked sent as it went
 
-    async def checked_send(destination: Any, payload: dict[str, Any]) -> int:
+    async def checked_send(destination: Any, payload: TextMessage) -> int:
         async with rig.app.uow() as uow:
             key = f"chat:telegram:{destination.chat_id}"
-            recorded_before[payload["html"]] = await uow.outbox.count("sent", key)
+            recorded_before[payload.html] = await uow.outbox.count("sent", key)
         return await send(destination, payload)
 
     monkeypatch.setattr(rig.sender, "_send", checked_send)
