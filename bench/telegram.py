@@ -48,6 +48,7 @@ from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
 from aiogram.types import Message  # noqa: E402
 
 from bot.app import App, build_app  # noqa: E402
+from bot.care.messages import TextMessage  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.telegram.runner import FLUSH_SECONDS, HANDLERS_AT_ONCE  # noqa: E402
 from bot.telegram.sender import Sender  # noqa: E402
@@ -409,7 +410,7 @@ async def idle_reply(app: App, telegram: TelegramSide, chat: int) -> float:
     async with app.uow() as uow:
         await uow.outbox.enqueue(
             target_kind="chat", target_key=f"chat:{chat}", priority=PRIORITY_INTERACTIVE,
-            payload={"messenger": "telegram", "chat_id": chat, "html": "Hello"},
+            payload=TextMessage(html="Hello", messenger="telegram", chat_id=str(chat)),
         )  # fmt: skip
         started = time.monotonic()
         await uow.commit()
@@ -423,8 +424,8 @@ async def bulk(app: App, chats: list[int]) -> float:
         for n, chat in enumerate(chats):
             await uow.outbox.enqueue(
                 target_kind="chat", target_key=f"chat:{chat}", priority=PRIORITY_BULK,
-                payload={"messenger": "telegram", "chat_id": chat,
-                         "html": f"Your next module is ready ({n})"},
+                payload=TextMessage(html=f"Your next module is ready ({n})",
+                                    messenger="telegram", chat_id=str(chat)),
             )  # fmt: skip
         started = time.monotonic()
         await uow.commit()

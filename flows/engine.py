@@ -26,6 +26,7 @@ from flows.model import (
     QuestionnaireState,
     RecordState,
     SetState,
+    State,
     WaitState,
 )
 from flows.runtime import (
@@ -216,10 +217,38 @@ def _enter(session: Session, name: str) -> str | None:
     state = flow.states[name]
     for message in state.say or []:
         session.say(message)
-    handler = _HANDLERS.get(type(state))
-    if handler is None:
-        return _require_next(session, state.next)
-    return handler(session, state)
+    return _enter_kind(session, state)
+
+
+def _enter_kind(session: Session, state: State) -> str | None:
+    """What entering a state of each kind does; a plain `say` state just moves on."""
+    match state:
+        case SetState():
+            return _enter_set(session, state)
+        case BranchState():
+            return _enter_branch(session, state)
+        case AssignState():
+            return _enter_assign(session, state)
+        case RecordState():
+            return _enter_record(session, state)
+        case HandoverState():
+            return _enter_handover(session, state)
+        case AlertState():
+            return _enter_alert(session, state)
+        case AskState():
+            return _enter_ask(session, state)
+        case QuestionnaireState():
+            return _enter_questionnaire(session, state)
+        case WaitState():
+            return _enter_wait(session, state)
+        case CallState():
+            return _enter_call(session, state)
+        case JumpState():
+            return _enter_jump(session, state)
+        case EndState():
+            return _enter_end(session, state)
+        case _:
+            return _require_next(session, state.next)
 
 
 def _require_next(session: Session, target: str | None) -> str | None:
@@ -228,14 +257,12 @@ def _require_next(session: Session, target: str | None) -> str | None:
     return target
 
 
-def _enter_set(session: Session, state: Any) -> str | None:
-    assert isinstance(state, SetState)
+def _enter_set(session: Session, state: SetState) -> str | None:
     session.apply_variables(state.set, state.compute)
     return _require_next(session, state.next)
 
 
-def _enter_branch(session: Session, state: Any) -> str | None:
-    assert isinstance(state, BranchState)
+def _enter_branch(session: Session, state: BranchState) -> str | None:
     namespace = session.namespace()
     for arm in state.branch:
         if arm.else_ is not None:
@@ -245,8 +272,7 @@ def _enter_branch(session: Session, state: Any) -> str | None:
     return _require_next(session, state.next)
 
 
-def _enter_assign(session: Session, state: Any) -> str | None:
-    assert isinstance(state, AssignState)
+def _enter_assign(session: Session, state: AssignState) -> str | None:
     session.emit(
         AssignExercise(
             exercise=state.assign.exercise,
@@ -257,8 +283,7 @@ def _enter_assign(session: Session, state: Any) -> str | None:
     return _require_next(session, state.next)
 
 
-def _enter_record(session: Session, state: Any) -> str | None:
-    assert isinstance(state, RecordState)
+def _enter_record(session: Session, state: RecordState) -> str | None:
     namespace = session.namespace()
     data = {name: storable(evaluate(src, namespace)) for name, src in state.record.data.items()}
     remind = state.record.remind_at
@@ -274,40 +299,34 @@ def _enter_record(session: Session, state: Any) -> str | None:
     return _require_next(session, state.next)
 
 
-def _enter_handover(session: Session, state: Any) -> str | None:
-    assert isinstance(state, HandoverState)
+def _enter_handover(session: Session, state: HandoverState) -> str | None:
     session.emit(Handover(reason=state.handover.reason, flow=session.frame.flow))
     return _require_next(session, state.next)
 
 
-def _enter_alert(session: Session, state: Any) -> str | None:
-    assert isinstance(state, AlertState)
+def _enter_alert(session: Session, state: AlertState) -> str | None:
     session.emit(Alert(reason=state.alert.reason, level=state.alert.level, flow=session.frame.flow))
     return _require_next(session, state.next)
 
 
-def _enter_ask(session: Session, state: Any) -> str | None:
-    assert isinstance(state, AskState)
+def _enter_ask(session: Session, state: AskState) -> str | None:
     questions.ask(session, state)
     return None
 
 
-def _enter_questionnaire(session: Session, state: Any) -> str | None:
-    assert isinstance(state, QuestionnaireState)
+def _enter_questionnaire(session: Session, state: QuestionnaireState) -> str | None:
     questions.start_questionnaire(session, state)
     return None
 
 
-def _enter_wait(session: Session, state: Any) -> str | None:
-    assert isinstance(state, WaitState)
+def _enter_wait(session: Session, state: WaitState) -> str | None:
     token = session.next_token()
     session.awaiting = Awaiting(token=token, input="wait", timeout=True)
     session.emit(ScheduleTimeout(token=token, after=state.wait))
     return None
 
 
-def _enter_call(session: Session, state: Any) -> str | None:
-    assert isinstance(state, CallState)
+def _enter_call(session: Session, state: CallState) -> str | None:
     callee = _load(session, state.call.flow)
     if callee is None:
         return None
@@ -315,8 +334,7 @@ def _enter_call(session: Session, state: Any) -> str | None:
     return _switch(session, callee, state.call.with_)
 
 
-def _enter_jump(session: Session, state: Any) -> str | None:
-    assert isinstance(state, JumpState)
+def _enter_jump(session: Session, state: JumpState) -> str | None:
     callee = _load(session, state.jump.flow)
     if callee is None:
         return None
@@ -339,8 +357,7 @@ def _switch(session: Session, flow: Flow, variables: Mapping[str, Any]) -> str:
     return flow.start
 
 
-def _enter_end(session: Session, state: Any) -> str | None:
-    assert isinstance(state, EndState)
+def _enter_end(session: Session, state: EndState) -> str | None:
     session.emit(FlowFinished(flow=session.frame.flow, outcome=state.end))
     session.vars["last_outcome"] = state.end
     if not session.stack:
@@ -350,21 +367,6 @@ def _enter_end(session: Session, state: Any) -> str | None:
     caller = session.current_state()
     return _require_next(session, caller.next)
 
-
-_HANDLERS = {
-    SetState: _enter_set,
-    BranchState: _enter_branch,
-    AssignState: _enter_assign,
-    RecordState: _enter_record,
-    HandoverState: _enter_handover,
-    AlertState: _enter_alert,
-    AskState: _enter_ask,
-    QuestionnaireState: _enter_questionnaire,
-    WaitState: _enter_wait,
-    CallState: _enter_call,
-    JumpState: _enter_jump,
-    EndState: _enter_end,
-}
 
 __all__ = [
     "MAX_TRANSITIONS",

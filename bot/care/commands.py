@@ -97,7 +97,7 @@ class Commands:
             await uow.outbox.enqueue(
                 target_kind="chat",
                 target_key=f"chat:{messenger}:{chat_id}",
-                payload={**reply, "messenger": messenger, "chat_id": str(chat_id)},
+                payload=outgoing.chat_payload(reply, messenger, str(chat_id)),
             )
             await uow.commit()
 
@@ -223,11 +223,7 @@ class Commands:
                 await uow.outbox.enqueue(
                     target_kind="chat",
                     target_key=f"chat:{identity.messenger}",
-                    payload={
-                        **goodbye,
-                        "messenger": identity.messenger,
-                        "chat_id": identity.chat_id,
-                    },
+                    payload=outgoing.chat_payload(goodbye, identity.messenger, identity.chat_id),
                 )
         log.info("patient data deleted on request")
 

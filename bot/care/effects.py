@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, assert_never
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.care import outgoing, phrases
+from bot.care.messages import AlertMessage, HandoverMessage, OutboxPayload
 from bot.care.ports import PRIORITY_INTERACTIVE, PRIORITY_SAFETY, Patient, Run, UnitOfWork
 from flows import runtime as fx
 
@@ -43,7 +44,7 @@ class Step:
 
 
 async def send(
-    uow: UnitOfWork, patient: Patient, payload: dict[str, Any], priority: int = PRIORITY_INTERACTIVE
+    uow: UnitOfWork, patient: Patient, payload: OutboxPayload, priority: int = PRIORITY_INTERACTIVE
 ) -> None:
     """Queue a message for the patient."""
     await uow.outbox.enqueue(
@@ -58,21 +59,49 @@ async def send(
 async def apply_effects(step: Step, effects: tuple[fx.Effect, ...]) -> None:
     """Apply each effect in order."""
     for effect in effects:
-        handler = _HANDLERS.get(type(effect))
-        if handler is not None:
-            await handler(step, effect)
+        await _apply(step, effect)
 
 
-async def _say(step: Step, effect: Any) -> None:
+async def _apply(step: Step, effect: fx.Effect) -> None:
+    """One effect; a flow starting or finishing needs nothing written here."""
+    match effect:
+        case fx.Say():
+            await _say(step, effect)
+        case fx.Ask():
+            await _ask(step, effect)
+        case fx.SaveAnswer():
+            await _save_answer(step, effect)
+        case fx.Score():
+            await _score(step, effect)
+        case fx.Alert():
+            await _alert(step, effect)
+        case fx.Handover():
+            await _handover(step, effect)
+        case fx.AssignExercise():
+            await _assign(step, effect)
+        case fx.RecordEntry():
+            await _record(step, effect)
+        case fx.ScheduleTimeout():
+            await _schedule_timeout(step, effect)
+        case fx.Stale():
+            await _stale(step)
+        case fx.Problem():
+            await _problem(step, effect)
+        case fx.FlowStarted() | fx.FlowFinished():
+            pass
+        case _:
+            assert_never(effect)
+
+
+async def _say(step: Step, effect: fx.Say) -> None:
     await send(step.uow, step.patient, outgoing.say_payload(effect), step.priority)
 
 
-async def _ask(step: Step, effect: Any) -> None:
+async def _ask(step: Step, effect: fx.Ask) -> None:
     await send(step.uow, step.patient, outgoing.ask_payload(effect, step.run.id), step.priority)
 
 
-async def _save_answer(step: Step, effect: Any) -> None:
-    assert isinstance(effect, fx.SaveAnswer)
+async def _save_answer(step: Step, effect: fx.SaveAnswer) -> None:
     await step.uow.answers.add(
         step.patient.id,
         flow_id=effect.flow,
@@ -86,8 +115,7 @@ async def _save_answer(step: Step, effect: Any) -> None:
         await step.uow.patients.set_alias(step.patient, str(effect.value))
 
 
-async def _score(step: Step, effect: Any) -> None:
-    assert isinstance(effect, fx.Score)
+async def _score(step: Step, effect: fx.Score) -> None:
     await step.uow.questionnaires.add(
         step.patient.id,
         instrument=effect.instrument,
@@ -103,8 +131,7 @@ async def _score(step: Step, effect: Any) -> None:
     )
 
 
-async def _alert(step: Step, effect: Any) -> None:
-    assert isinstance(effect, fx.Alert)
+async def _alert(step: Step, effect: fx.Alert) -> None:
     await open_alert(
         step.uow, step.patient, effect.reason, effect.level, effect.detail, effect.flow
     )
@@ -120,15 +147,14 @@ async def open_alert(
     """
     event = await uow.adverse_events.for_alert(patient.id, reason, {"flow": flow, **detail})
     alert = await uow.alerts.open(patient.id, reason, level, detail, adverse_event_id=event.id)
-    payload = {
-        "kind": "alert",
-        "alert_id": alert.id,
-        "patient_id": patient.id,
-        "pseudonym": patient.pseudonym,
-        "reason": reason,
-        "level": level,
-        "detail": detail,
-    }
+    payload = AlertMessage(
+        alert_id=alert.id,
+        patient_id=patient.id,
+        pseudonym=patient.pseudonym,
+        reason=reason,
+        level=level,
+        detail=detail,
+    )
     await uow.outbox.enqueue(
         target_kind="staff",
         target_key=STAFF_ALERTS,
@@ -142,18 +168,16 @@ async def open_alert(
     )  # fmt: skip
 
 
-async def _handover(step: Step, effect: Any) -> None:
-    assert isinstance(effect, fx.Handover)
+async def _handover(step: Step, effect: fx.Handover) -> None:
     await step.uow.outbox.enqueue(
         target_kind="staff",
         target_key=STAFF_ALERTS,
-        payload={
-            "kind": "handover",
-            "topic": "patient",
-            "patient_id": step.patient.id,
-            "pseudonym": step.patient.pseudonym,
-            "reason": effect.reason,
-        },
+        payload=HandoverMessage(
+            topic="patient",
+            patient_id=step.patient.id,
+            pseudonym=step.patient.pseudonym,
+            reason=effect.reason,
+        ),
         priority=PRIORITY_INTERACTIVE,
         patient_id=step.patient.id,
     )
@@ -165,8 +189,7 @@ async def _handover(step: Step, effect: Any) -> None:
     )
 
 
-async def _assign(step: Step, effect: Any) -> None:
-    assert isinstance(effect, fx.AssignExercise)
+async def _assign(step: Step, effect: fx.AssignExercise) -> None:
     due = step.now + effect.remind_after if effect.remind_after else None
     entry = await step.uow.homework.add(
         step.patient.id,
@@ -186,8 +209,7 @@ async def _assign(step: Step, effect: Any) -> None:
         )
 
 
-async def _record(step: Step, effect: Any) -> None:
-    assert isinstance(effect, fx.RecordEntry)
+async def _record(step: Step, effect: fx.RecordEntry) -> None:
     due = local_moment(effect.remind_at, step.patient.timezone) if effect.remind_at else None
     entry = await step.uow.homework.add(
         step.patient.id,
@@ -216,8 +238,7 @@ def local_moment(text: str, timezone: str) -> datetime | None:
         return None
 
 
-async def _schedule_timeout(step: Step, effect: Any) -> None:
-    assert isinstance(effect, fx.ScheduleTimeout)
+async def _schedule_timeout(step: Step, effect: fx.ScheduleTimeout) -> None:
     await step.uow.scheduled.add(
         "flow_timeout",
         step.now + effect.after,
@@ -235,7 +256,7 @@ def _timeout_payload(step: Step, token: str) -> dict[str, Any]:
     return payload
 
 
-async def _stale(step: Step, effect: Any) -> None:
+async def _stale(step: Step) -> None:
     await send(
         step.uow,
         step.patient,
@@ -243,25 +264,9 @@ async def _stale(step: Step, effect: Any) -> None:
     )
 
 
-async def _problem(step: Step, effect: Any) -> None:
+async def _problem(step: Step, effect: fx.Problem) -> None:
     # The message names states and flows only (never patient text), so it is safe to log.
-    assert isinstance(effect, fx.Problem)
     log.error("flow problem: run=%s flow=%s: %s", step.run.id, step.run.flow_id, effect.message)
     await send(
         step.uow, step.patient, outgoing.text_payload(phrases.say("problem", step.patient.language))
     )
-
-
-_HANDLERS: dict[type, Any] = {
-    fx.Say: _say,
-    fx.Ask: _ask,
-    fx.SaveAnswer: _save_answer,
-    fx.Score: _score,
-    fx.Alert: _alert,
-    fx.Handover: _handover,
-    fx.AssignExercise: _assign,
-    fx.RecordEntry: _record,
-    fx.ScheduleTimeout: _schedule_timeout,
-    fx.Stale: _stale,
-    fx.Problem: _problem,
-}

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bot.care import outgoing
 from bot.care.effects import STAFF_ALERTS, send
+from bot.care.messages import AlertMessage
 from bot.care.ports import PRIORITY_SAFETY, Enrolment, Patient, UnitOfWork
 
 if TYPE_CHECKING:  # the programme refuses releases under review, so it imports this module
@@ -97,11 +98,10 @@ async def hold_for_review(
     await uow.outbox.enqueue(
         target_kind="staff",
         target_key=STAFF_ALERTS,
-        payload={
-            "kind": "alert", "alert_id": alert.id, "patient_id": patient.id,
-            "pseudonym": patient.pseudonym, "reason": REVIEW_ALERT, "level": "warning",
-            "detail": detail,
-        },
+        payload=AlertMessage(
+            alert_id=alert.id, patient_id=patient.id, pseudonym=patient.pseudonym,
+            reason=REVIEW_ALERT, level="warning", detail=detail,
+        ),
         priority=PRIORITY_SAFETY,
     )  # fmt: skip
     log.warning("baseline review requested: patient=%s alert=%s", patient.pseudonym, alert.id)

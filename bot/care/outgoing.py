@@ -1,9 +1,7 @@
-"""What the care layer puts in the outbox: transport-neutral message payloads.
+"""The patient's messages care puts in the outbox (the kinds are in bot/care/messages.py).
 
-A payload is plain JSON: {"kind": "text", "html": ..., "buttons": [{"label", "data", "value"}],
-"numbered", "input", "image", "document"} or {"kind": "file", "filename", "content"}. Transports
-(Telegram, the terminal) turn payloads into messages. Button data names the run and the question
-so a stale or forged press is recognised; it stays far below Telegram's 64-byte limit.
+Transports (Telegram, the terminal) turn them into messages. Button data names the run and the
+question so a stale or forged press is recognised; it stays far below Telegram's 64-byte limit.
 """
 
 from __future__ import annotations
@@ -11,8 +9,8 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
-from typing import Any
 
+from bot.care.messages import Button, FileMessage, PhotoMessage, TextMessage
 from flows.runtime import Ask, ButtonView, Say
 
 CALLBACK_PREFIX = "a"
@@ -41,53 +39,50 @@ def parse_callback(data: str) -> ButtonData | None:
     return ButtonData(int(match.group(1)), match.group(2), int(match.group(3)))
 
 
-def say_payload(effect: Say) -> dict[str, Any]:
+def say_payload(effect: Say) -> TextMessage:
     """A message, with optional image or document."""
-    payload: dict[str, Any] = {"kind": "text", "html": effect.html}
+    message = TextMessage(html=effect.html)
+    # An absent picture is left out of the stored row, as it always was, not stored as null.
     if effect.image:
-        payload["image"] = effect.image
+        message = message.model_copy(update={"image": effect.image})
     if effect.document:
-        payload["document"] = effect.document
-    return payload
+        message = message.model_copy(update={"document": effect.document})
+    return message
 
 
-def ask_payload(effect: Ask, run_id: int) -> dict[str, Any]:
+def ask_payload(effect: Ask, run_id: int) -> TextMessage:
     """A question, with its buttons carrying the run and question token."""
-    buttons = [_button(view, run_id, effect.token) for view in effect.buttons]
-    return {
-        "kind": "text",
-        "html": effect.html,
-        "buttons": buttons,
-        "input": effect.input,
-        "numbered": effect.numbered,
-    }
+    return TextMessage(
+        html=effect.html,
+        buttons=tuple(_button(view, run_id, effect.token) for view in effect.buttons),
+        input=effect.input,
+        numbered=effect.numbered,
+    )
 
 
-def _button(view: ButtonView, run_id: int, token: str) -> dict[str, Any]:
+def _button(view: ButtonView, run_id: int, token: str) -> Button:
     """One button; `value` is the number typed for it (a score or a scale point), if any."""
-    button: dict[str, Any] = {
-        "label": view.label,
-        "data": callback_data(run_id, token, view.option),
-    }
-    if view.value is not None:
-        button["value"] = view.value
-    return button
+    data = callback_data(run_id, token, view.option)
+    if view.value is None:
+        return Button(label=view.label, data=data)
+    return Button(label=view.label, data=data, value=view.value)
 
 
-def text_payload(html: str) -> dict[str, Any]:
+def text_payload(html: str) -> TextMessage:
     """A plain message from the care layer itself (already HTML-safe)."""
-    return {"kind": "text", "html": html}
+    return TextMessage(html=html)
 
 
-def photo_payload(image: bytes, caption: str) -> dict[str, Any]:
+def photo_payload(image: bytes, caption: str) -> PhotoMessage:
     """A picture made for the patient, such as their progress chart."""
-    return {
-        "kind": "photo",
-        "content_b64": base64.b64encode(image).decode("ascii"),
-        "html": caption,
-    }
+    return PhotoMessage(content_b64=base64.b64encode(image).decode("ascii"), html=caption)
 
 
-def file_payload(filename: str, content: str, caption: str) -> dict[str, Any]:
+def file_payload(filename: str, content: str, caption: str) -> FileMessage:
     """A file the patient receives, such as their data export."""
-    return {"kind": "file", "filename": filename, "content": content, "html": caption}
+    return FileMessage(filename=filename, content=content, html=caption)
+
+
+def chat_payload(message: TextMessage, messenger: str, chat_id: str) -> TextMessage:
+    """A message for a bare chat (a group, or a patient already forgotten): where it goes."""
+    return message.model_copy(update={"messenger": messenger, "chat_id": chat_id})

@@ -16,6 +16,7 @@ from bot.care import planner
 from bot.care.conversations import Conversations
 from bot.care.effects import STAFF_ALERTS
 from bot.care.eligibility import REVIEW_STATUS
+from bot.care.messages import AlertMessage
 from bot.care.planner import Timetable
 from bot.care.ports import (
     PRIORITY_BULK,
@@ -297,15 +298,14 @@ class Programme:
         await uow.outbox.enqueue(
             target_kind="staff",
             target_key=STAFF_ALERTS,
-            payload={
-                "kind": "alert",
-                "alert_id": alert.id,
-                "patient_id": patient.id,
-                "pseudonym": patient.pseudonym,
-                "reason": "behind_schedule",
-                "level": "info",
-                "detail": {"module": k},
-            },
+            payload=AlertMessage(
+                alert_id=alert.id,
+                patient_id=patient.id,
+                pseudonym=patient.pseudonym,
+                reason="behind_schedule",
+                level="info",
+                detail={"module": k},
+            ),
             priority=PRIORITY_BULK,
         )
         log.info("behind schedule: patient=%s module=%d", patient.pseudonym, k)

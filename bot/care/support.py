@@ -17,6 +17,7 @@ from typing import Any
 from bot.care import outgoing
 from bot.care.conversations import Conversations
 from bot.care.effects import send
+from bot.care.messages import OutboxPayload, RelayCopyMessage, RelayMessage
 from bot.care.ports import PRIORITY_INTERACTIVE, Patient, UnitOfWork
 from bot.config import Settings
 
@@ -94,7 +95,7 @@ class SupportConfig:
 
 async def to_staff(
     uow: UnitOfWork,
-    payload: dict[str, Any],
+    payload: OutboxPayload,
     priority: int = PRIORITY_INTERACTIVE,
     *,
     patient_id: int | None = None,
@@ -183,9 +184,9 @@ class Support:
             if patient is None:
                 return
             if not await self._coalesce(uow, patient, html):
-                payload = {"kind": "relay", "topic": "patient", "patient_id": patient.id}
+                relay = RelayMessage(topic="patient", patient_id=patient.id, texts=(html,))
                 await to_staff(
-                    uow, {**payload, "texts": [html]}, patient_id=patient.id,
+                    uow, relay, patient_id=patient.id,
                     not_before=uow.clock() + self.config.gather,
                 )  # fmt: skip
             await self._relayed(uow, patient, message_id, text)
@@ -202,11 +203,11 @@ class Support:
             patient = await uow.patients.get(patient_id)
             if patient is None:
                 return
-            payload = {
-                "kind": "relay_copy", "topic": "patient", "patient_id": patient.id,
-                "from_chat_id": chat_id, "message_id": message_id,
-                "caption": escape(caption, quote=False),
-            }  # fmt: skip
+            payload = RelayCopyMessage(
+                topic="patient", patient_id=patient.id,
+                from_chat_id=chat_id, message_id=message_id,
+                caption=escape(caption, quote=False),
+            )  # fmt: skip
             await to_staff(uow, payload, patient_id=patient.id)
             await self._relayed(uow, patient, message_id, caption or None)
             await uow.commit()
@@ -214,12 +215,13 @@ class Support:
 
     async def _coalesce(self, uow: UnitOfWork, patient: Patient, html: str) -> bool:
         waiting = await uow.outbox.last_unclaimed(STAFF_TARGET, patient.id)
-        if waiting is None or waiting.payload.get("kind") != "relay":
+        if waiting is None or not isinstance(waiting.payload, RelayMessage):
             return False
-        texts = [*waiting.payload["texts"], html]
+        texts = (*waiting.payload.texts, html)
         if sum(len(t) + 2 for t in texts) > MAX_RELAY_CHARS:
             return False
-        return await uow.outbox.amend_unclaimed(waiting.id, {**waiting.payload, "texts": texts})
+        joined = waiting.payload.model_copy(update={"texts": texts})
+        return await uow.outbox.amend_unclaimed(waiting.id, joined)
 
     async def _relayed(
         self, uow: UnitOfWork, patient: Patient, message_id: int, text: str | None

@@ -11,6 +11,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from bot.care.messages import AlertMessage
 from bot.care.outcomes import Measure, Result, outcomes
 from bot.care.ports import Patient, UnitOfWork
 
@@ -148,24 +149,23 @@ REASONS = {
 }
 
 
-def alert_text(payload: dict[str, Any], link: str, mention: str = "") -> str:
+def alert_text(alert: AlertMessage, link: str, scores: str = "") -> str:
     """An alert: pseudonym, reason, scores, a link to the topic; never the patient's words."""
-    detail = payload.get("detail") or {}
-    shown = ", ".join(f"{k} {v}" for k, v in sorted(detail.items()) if k != "source")
-    level = escape(str(payload.get("level", "")).upper())
-    reason = str(payload.get("reason", ""))
+    shown = ", ".join(f"{k} {v}" for k, v in sorted(alert.detail.items()) if k != "source")
+    level = escape(alert.level.upper())
+    reason = alert.reason
     lines = [
-        f"{'🔁 STILL OPEN · ' if payload.get('repost') else ''}🚨 <b>{level}</b> alert "
-        f"#{escape(str(payload.get('alert_id', '')))} · "
-        f"<b>{escape(str(payload.get('pseudonym', '')))}</b>",
+        f"{'🔁 STILL OPEN · ' if alert.repost else ''}🚨 <b>{level}</b> alert "
+        f"#{escape(str(alert.alert_id))} · "
+        f"<b>{escape(alert.pseudonym)}</b>",
         f"Reason: {escape(REASONS.get(reason, reason.replace('_', ' ')))}",
     ]
     if shown:
         lines.append(f"Scores: {escape(shown)}")
-    if payload.get("scores"):
-        lines.append(f"Latest: {escape(str(payload['scores']))}")
+    if scores:
+        lines.append(f"Latest: {escape(scores)}")
     if link:
         lines.append(f'<a href="{link}">Open the patient\'s topic</a>')
-    if mention:
-        lines.append(f"On call: {escape(mention)}")
+    if alert.mention:
+        lines.append(f"On call: {escape(alert.mention)}")
     return "\n".join(lines)

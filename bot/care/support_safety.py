@@ -25,6 +25,7 @@ from bot.care.grading import (
     resolve_data,
     step_buttons,
 )
+from bot.care.messages import StaffTextMessage, buttons_of
 from bot.care.ports import (
     PRIORITY_INTERACTIVE,
     UNRESOLVED,
@@ -319,8 +320,7 @@ async def _store(uow: UnitOfWork, by: str, event: AdverseEvent, grade: Grade) ->
 async def _answer(
     uow: UnitOfWork, thread_id: int | None, html: str, buttons: list[dict[str, Any]]
 ) -> None:
-    payload: dict[str, Any] = {"kind": "staff_text", "topic": "thread", "thread_id": thread_id}
-    payload["html"] = html
-    if buttons:
-        payload["buttons"] = buttons
+    payload = StaffTextMessage(topic="thread", thread_id=thread_id, html=html)
+    if buttons:  # left out of the stored row when there are none
+        payload = payload.model_copy(update={"buttons": buttons_of(buttons)})
     await to_staff(uow, payload, PRIORITY_INTERACTIVE)

@@ -12,10 +12,16 @@ import base64
 import logging
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
 
 from bot.care import eligibility, outgoing, planner, progress
 from bot.care.effects import patient_target, send
+from bot.care.messages import (
+    Button,
+    HelperCopyMessage,
+    HelperReplyMessage,
+    StaffPhotoMessage,
+    StaffTextMessage,
+)
 from bot.care.pausing import hold_plan, resume_plan
 from bot.care.ports import PRIORITY_BULK, Fired, Patient, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.care.programme import Programme
@@ -75,9 +81,13 @@ class StaffActions:
         )
         return None if found is None else await uow.patients.get(found)
 
-    async def _topic(self, uow: UnitOfWork, patient: Patient, html: str, **extra: Any) -> None:
-        payload = {"kind": "staff_text", "topic": "patient", "patient_id": patient.id}
-        await to_staff(uow, {**payload, "html": html, **extra}, patient_id=patient.id)
+    async def _topic(
+        self, uow: UnitOfWork, patient: Patient, html: str, buttons: tuple[Button, ...] = ()
+    ) -> None:
+        payload = StaffTextMessage(topic="patient", patient_id=patient.id, html=html)
+        if buttons:  # left out of the stored row when there are none
+            payload = payload.model_copy(update={"buttons": buttons})
+        await to_staff(uow, payload, patient_id=patient.id)
 
     async def refused(
         self,
@@ -100,14 +110,15 @@ class StaffActions:
             if chat_id is not None:
                 await uow.outbox.enqueue(
                     target_kind="chat", target_key=f"chat:telegram:{chat_id}",
-                    payload={**outgoing.text_payload(REFUSED_PRIVATE), "messenger": "telegram",
-                             "chat_id": str(chat_id)},
+                    payload=outgoing.chat_payload(
+                        outgoing.text_payload(REFUSED_PRIVATE), "telegram", str(chat_id)
+                    ),
                 )  # fmt: skip
             await uow.commit()
         log.warning("refused a non-staff %s in %s", what, where)
 
     async def _answer(self, uow: UnitOfWork, thread_id: int | None, html: str) -> None:
-        payload = {"kind": "staff_text", "topic": "thread", "thread_id": thread_id, "html": html}
+        payload = StaffTextMessage(topic="thread", thread_id=thread_id, html=html)
         await to_staff(uow, payload, PRIORITY_BULK)
 
     async def set_alias(
@@ -165,14 +176,18 @@ class StaffActions:
     ) -> None:
         signature = f"— {escape(member.alias or 'your helper', quote=False)}"
         body = escape(text or "", quote=False)
-        common = {"thread_id": thread_id, "staff_message_id": message_id, "patient_id": patient.id}
+        payload: HelperCopyMessage | HelperReplyMessage
         if media:
-            payload = {
-                "kind": "helper_copy", **common, "from_chat_id": self.support.config.staff_chat_id,
-                "caption": f"{body}\n\n{signature}" if body else signature,
-            }  # fmt: skip
+            payload = HelperCopyMessage(
+                thread_id=thread_id, staff_message_id=message_id, patient_id=patient.id,
+                from_chat_id=self.support.config.staff_chat_id,
+                caption=f"{body}\n\n{signature}" if body else signature,
+            )  # fmt: skip
         else:
-            payload = {"kind": "helper_reply", **common, "html": f"{body}\n\n{signature}"}
+            payload = HelperReplyMessage(
+                thread_id=thread_id, staff_message_id=message_id, patient_id=patient.id,
+                html=f"{body}\n\n{signature}",
+            )  # fmt: skip
         await uow.outbox.enqueue(
             target_kind="patient", target_key=patient_target(patient.id), payload=payload,
             patient_id=patient.id,
@@ -206,11 +221,11 @@ class StaffActions:
         image = await asyncio.to_thread(progress.chart_png, data)
         await to_staff(
             uow,
-            {
-                "kind": "staff_photo", "topic": "patient", "patient_id": p.id,
-                "content_b64": base64.b64encode(image).decode("ascii"),
-                "html": status_card(shot, uow.clock()),
-            },
+            StaffPhotoMessage(
+                topic="patient", patient_id=p.id,
+                content_b64=base64.b64encode(image).decode("ascii"),
+                html=status_card(shot, uow.clock()),
+            ),
             patient_id=p.id,
         )  # fmt: skip
         return ""
@@ -219,7 +234,9 @@ class StaffActions:
         choices = self.templates.for_language(p.language)
         if not choices:
             return "No encouragement templates are configured."
-        buttons = [{"label": t.title, "data": f"enc:{p.id}:{i}"} for i, t in enumerate(choices)]
+        buttons = tuple(
+            Button(label=t.title, data=f"enc:{p.id}:{i}") for i, t in enumerate(choices)
+        )
         await self._topic(uow, p, "Pick an encouragement to send:", buttons=buttons)
         return ""
 

@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
-from typing import Any
 
+from bot.care.messages import AlertMessage, StaffTextMessage
 from bot.care.outcomes import Result, outcomes
 from bot.care.ports import PRIORITY_BULK, PRIORITY_SAFETY, Patient, UnitOfWork
 from bot.care.support import V_WAITING, Support, to_staff
@@ -36,12 +36,12 @@ class Watch:
                 patient = await uow.patients.get(alert.patient_id) if alert.patient_id else None
                 # After /forget the alert is still followed up, under its own pseudonym.
                 who = patient.pseudonym if patient else (alert.pseudonym or "?")
-                payload: dict[str, Any] = {
-                    "kind": "alert", "alert_id": alert.id, "patient_id": alert.patient_id,
-                    "pseudonym": who, "reason": alert.reason,
-                    "level": alert.level, "detail": alert.detail, "repost": True,
-                    "mention": ", ".join(config.on_call),
-                }  # fmt: skip
+                payload = AlertMessage(
+                    alert_id=alert.id, patient_id=alert.patient_id,
+                    pseudonym=who, reason=alert.reason,
+                    level=alert.level, detail=alert.detail, repost=True,
+                    mention=", ".join(config.on_call),
+                )  # fmt: skip
                 await to_staff(uow, payload, PRIORITY_SAFETY)
                 await uow.alerts.mark_reposted(alert.id)
                 target = patient.pseudonym if patient else None  # the forgotten stay unnamed
@@ -63,8 +63,8 @@ class Watch:
                 lines.extend(entries[:DIGEST_LIMIT] or ["—"])
                 if len(entries) > DIGEST_LIMIT:
                     lines.append(f"… and {len(entries) - DIGEST_LIMIT} more")
-            payload = {"kind": "staff_text", "topic": "digest", "html": "\n".join(lines)}
-            await to_staff(uow, payload, PRIORITY_BULK)
+            digest = StaffTextMessage(topic="digest", html="\n".join(lines))
+            await to_staff(uow, digest, PRIORITY_BULK)
             await uow.commit()
         log.info("staff digest queued")
 

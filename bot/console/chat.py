@@ -17,10 +17,27 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO, assert_never
 
 from bot.app import App
 from bot.care.effects import patient_target
+from bot.care.messages import (
+    AlertMessage,
+    Button,
+    FileMessage,
+    HandoverMessage,
+    HelperCopyMessage,
+    HelperReplyMessage,
+    OutboxPayload,
+    PhotoMessage,
+    RelayCopyMessage,
+    RelayMessage,
+    StaffPhotoMessage,
+    StaffTextMessage,
+    TextMessage,
+    UnreadablePayload,
+    UnreadablePayloadError,
+)
 
 MESSENGER = "console"
 DELIVERY_POLL_SECONDS = 2.0
@@ -53,7 +70,7 @@ class ConsoleChat:
         self.out = out
         self.read = read
         self.files = files
-        self.buttons: list[dict[str, Any]] = []
+        self.buttons: tuple[Button, ...] = ()
         self.numbered = False  # the open question's buttons are numbered: a typed number presses
         self.patient_id: int | None = None
         self._delivering = asyncio.Lock()  # the background printer and replies never overlap
@@ -94,7 +111,7 @@ class ConsoleChat:
             await self._command(line[1:].split()[0] if len(line) > 1 else "", key)
         elif self.numbered and line.isdigit() and 1 <= int(line) <= len(self.buttons):
             await self.app.conversations.press(
-                self.patient_id, key, self.buttons[int(line) - 1]["data"]
+                self.patient_id, key, self.buttons[int(line) - 1].data
             )
         elif line:
             await self.app.conversations.text(self.patient_id, key, line)
@@ -118,22 +135,39 @@ class ConsoleChat:
                 await uow.outbox.mark_sent(message.id)
             await uow.commit()
 
-    def _show(self, payload: dict[str, Any]) -> None:
-        if payload.get("kind") in ("file", "photo"):
-            path = self._save(*_attachment(payload))
-            self.out.write(f"{plain(payload['html'])}\n  (saved to {path})\n\n")
-            return
-        text = plain(payload.get("html", ""))
-        for media in ("image", "document"):
-            if payload.get(media):
-                text += f"\n  [{media}: {payload[media]}]"
+    def _show(self, payload: OutboxPayload | UnreadablePayload) -> None:
+        match payload:
+            case PhotoMessage() | FileMessage():
+                path = self._save(*_attachment(payload))
+                self.out.write(f"{plain(payload.html)}\n  (saved to {path})\n\n")
+            case TextMessage():
+                self._show_text(payload)
+            case HelperReplyMessage() | StaffTextMessage() | StaffPhotoMessage():
+                self._show_text(TextMessage(html=payload.html))
+            case (
+                AlertMessage()
+                | HandoverMessage()
+                | RelayMessage()
+                | RelayCopyMessage()
+                | HelperCopyMessage()
+            ):
+                self._show_text(TextMessage())  # nothing to read in the terminal
+            case UnreadablePayload():
+                raise UnreadablePayloadError(payload.problem)
+            case _:
+                assert_never(payload)
+
+    def _show_text(self, message: TextMessage) -> None:
+        text = plain(message.html)
+        for media, name in (("image", message.image), ("document", message.document)):
+            if name:
+                text += f"\n  [{media}: {name}]"
         self.out.write(text + "\n")
-        buttons = payload.get("buttons") or []
-        numbered = payload.get("numbered", True)  # rows queued before it was said were numbered
-        if "input" in payload:  # a question: its buttons (or none) are the choices now
-            self.buttons, self.numbered = buttons, numbered
-        for number, button in enumerate(buttons, start=1):
-            self.out.write(f"  {choice_line(button, number if numbered else None)}\n")
+        if message.asks:  # a question: its buttons (or none) are the choices now
+            self.buttons, self.numbered = message.buttons, message.numbered
+        for number, button in enumerate(message.buttons, start=1):
+            shown = choice_line(button, number if message.numbered else None)
+            self.out.write(f"  {shown}\n")
         self.out.write("\n")
         self.out.flush()
 
@@ -147,19 +181,23 @@ class ConsoleChat:
         return path
 
 
-def choice_line(button: dict[str, Any], number: int | None) -> str:
+def choice_line(button: Button, number: int | None) -> str:
     """One button as a line: numbered ("1. I'm safe"), else with the number it stands for."""
-    label = plain(button["label"])
+    label = plain(button.label)
     if number is not None:
         return f"{number}. {label}"
-    value = button.get("value")
+    value = button.value
     if value is None or label.split(" ", 1)[0] == str(value):
         return label  # a scale's buttons already start with their number ("0 Very low")
     return f"{value} {label}"
 
 
-def _attachment(payload: dict[str, Any]) -> tuple[str, bytes]:
+def _attachment(payload: PhotoMessage | FileMessage) -> tuple[str, bytes]:
     """The file name and bytes of a file or picture sent to the patient."""
-    if payload["kind"] == "photo":
-        return "daybreak-progress.png", base64.b64decode(payload["content_b64"])
-    return str(payload["filename"]), str(payload["content"]).encode("utf-8")
+    match payload:
+        case PhotoMessage():
+            return "daybreak-progress.png", base64.b64decode(payload.content_b64)
+        case FileMessage():
+            return payload.filename, payload.content.encode("utf-8")
+        case _:
+            assert_never(payload)

@@ -1,12 +1,31 @@
-"""Outbox payloads as Telegram messages: long texts split, keyboards laid out, files attached."""
+"""Outbox messages as Telegram messages: long texts split, keyboards laid out, files attached."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.care.messages import (
+    AlertMessage,
+    Button,
+    FileMessage,
+    HandoverMessage,
+    HelperCopyMessage,
+    HelperReplyMessage,
+    OutboxPayload,
+    PhotoMessage,
+    RelayCopyMessage,
+    RelayMessage,
+    StaffPhotoMessage,
+    StaffTextMessage,
+    TextMessage,
+    UnreadablePayload,
+    UnreadablePayloadError,
+)
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -38,30 +57,54 @@ class Rendered:
         return sum(len(part.text) for part in self.parts) > 600
 
 
-def render(payload: dict[str, Any]) -> Rendered:
-    """Turn an outbox payload into the parts to send."""
-    html = str(payload.get("html", ""))
-    if payload.get("kind") == "photo":
-        image = base64.b64decode(str(payload["content_b64"]))
-        return Rendered([Part(html[:MAX_CAPTION], photo=image)])
-    if payload.get("kind") == "file":
-        content = str(payload["content"]).encode("utf-8")
-        return Rendered([Part(html[:MAX_CAPTION], file=(str(payload["filename"]), content))])
+def render(payload: OutboxPayload | UnreadablePayload) -> Rendered:
+    """Turn an outbox message into the parts to send (staff kinds as their text, if any)."""
+    match payload:
+        case PhotoMessage():
+            image = base64.b64decode(payload.content_b64)
+            return Rendered([Part(payload.html[:MAX_CAPTION], photo=image)])
+        case FileMessage():
+            content = payload.content.encode("utf-8")
+            return Rendered([Part(payload.html[:MAX_CAPTION], file=(payload.filename, content))])
+        case TextMessage():
+            return _text(payload.html, payload.buttons, _media_part(payload))
+        case StaffTextMessage():
+            return _text(payload.html, payload.buttons)
+        case StaffPhotoMessage() | HelperReplyMessage():
+            return _text(payload.html)
+        case (
+            AlertMessage()
+            | HandoverMessage()
+            | RelayMessage()
+            | RelayCopyMessage()
+            | HelperCopyMessage()
+        ):
+            return _text("")  # kinds with no text of their own (the sender words alerts)
+        case UnreadablePayload():
+            raise UnreadablePayloadError(payload.problem)
+        case _:
+            assert_never(payload)
+
+
+def _text(html: str, buttons: Sequence[Button] = (), media: Part | None = None) -> Rendered:
     chunks = split_text(html) or [""]
-    keyboard = keyboard_for(payload.get("buttons") or [])
     parts = [Part(chunk) for chunk in chunks]
     # The keyboard belongs under the last chunk: that is the question.
-    parts[-1] = Part(parts[-1].text, keyboard=keyboard)
-    media = _media_part(payload)
+    parts[-1] = Part(parts[-1].text, keyboard=keyboard_of(buttons))
     return Rendered([media, *parts] if media else parts)
 
 
-def _media_part(payload: dict[str, Any]) -> Part | None:
-    if payload.get("image"):
-        return Part("", image=str(payload["image"]))
-    if payload.get("document"):
-        return Part("", document=str(payload["document"]))
+def _media_part(message: TextMessage) -> Part | None:
+    if message.image:
+        return Part("", image=message.image)
+    if message.document:
+        return Part("", document=message.document)
     return None
+
+
+def keyboard_of(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """The keyboard for a message's buttons."""
+    return keyboard_for([{"label": b.label, "data": b.data} for b in buttons])
 
 
 def keyboard_for(buttons: list[dict[str, Any]]) -> InlineKeyboardMarkup | None:

@@ -32,6 +32,14 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, FSInputFile, Message
 
 from bot.bell import OutboxBell
+from bot.care.messages import (
+    AlertMessage,
+    HandoverMessage,
+    OutboxPayload,
+    TextMessage,
+    UnreadablePayload,
+    UnreadablePayloadError,
+)
 from bot.care.ports import Clock, OutgoingMessage, UnitOfWorkFactory
 from bot.telegram.limits import Limits
 from bot.telegram.render import Part, render
@@ -218,17 +226,17 @@ class Sender:
             async with self.uow() as uow:
                 chat = await uow.identities.chat_id(message.patient_id, "telegram")
             return Destination(int(chat)) if chat else None
-        if message.target_kind == "chat" and message.payload.get("messenger") == "telegram":
-            return Destination(int(message.payload["chat_id"]))
+        if message.target_kind == "chat":
+            return _chat_destination(message.payload)
         if message.target_kind == "staff":
             staff_chat = self.staff_chat_id
             return Destination(staff_chat) if staff_chat is not None else None
         return None
 
-    async def _send(self, destination: Destination, payload: dict[str, Any]) -> int:
-        if payload.get("kind") in STAFF_TEXTS:
-            payload = {"kind": "text", "html": STAFF_TEXTS[payload["kind"]](payload)}
-        rendered = render(payload)
+    async def _send(
+        self, destination: Destination, payload: OutboxPayload | UnreadablePayload
+    ) -> int:
+        rendered = render(_worded(payload))
         if rendered.long:
             await self.bot.send_chat_action(destination.chat_id, "typing")
         sent: Message | None = None
@@ -317,19 +325,40 @@ def _backoff(attempts: int) -> float:
     return random.uniform(0, min(BACKOFF_CAP, 2.0 ** max(attempts, 1)))
 
 
-def alert_text(payload: dict[str, Any]) -> str:
+def _chat_destination(payload: OutboxPayload | UnreadablePayload) -> Destination | None:
+    """A bare chat's message names its chat (only Telegram's are ours to send)."""
+    match payload:
+        case TextMessage(messenger="telegram", chat_id=str() as chat):
+            return Destination(int(chat))
+        case UnreadablePayload():
+            raise UnreadablePayloadError(payload.problem)
+        case _:
+            return None
+
+
+def _worded(
+    payload: OutboxPayload | UnreadablePayload,
+) -> OutboxPayload | UnreadablePayload:
+    """Alerts and handovers in the plain staff chat (no forum topics) as a text of their own."""
+    match payload:
+        case AlertMessage():
+            return TextMessage(html=alert_text(payload))
+        case HandoverMessage():
+            return TextMessage(html=handover_text(payload))
+        case _:
+            return payload
+
+
+def alert_text(alert: AlertMessage) -> str:
     """A safety alert for staff: pseudonym, reason and scores, never the patient's words."""
-    detail = ", ".join(f"{key} {value}" for key, value in sorted(payload["detail"].items()))
-    level = escape(str(payload["level"]).upper())
-    who, reason = escape(str(payload["pseudonym"])), escape(str(payload["reason"]))
+    detail = ", ".join(f"{key} {value}" for key, value in sorted(alert.detail.items()))
+    level = escape(alert.level.upper())
+    who, reason = escape(alert.pseudonym), escape(alert.reason)
     text = f"⚠️ <b>{level}</b> alert for {who}: {reason}"
     return f"{text}\n{escape(detail)}" if detail else text
 
 
-def handover_text(payload: dict[str, Any]) -> str:
+def handover_text(handover: HandoverMessage) -> str:
     """A patient asked for a helper."""
-    who, reason = escape(str(payload["pseudonym"])), escape(str(payload["reason"]))
+    who, reason = escape(handover.pseudonym), escape(handover.reason)
     return f"🙋 {who} would like to talk with a helper ({reason})."
-
-
-STAFF_TEXTS = {"alert": alert_text, "handover": handover_text}

@@ -10,14 +10,33 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import assert_never
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import BufferedInputFile, ReplyParameters
 
 from bot.app import App
+from bot.care.messages import (
+    AlertMessage,
+    Button,
+    FileMessage,
+    HandoverMessage,
+    HelperCopyMessage,
+    HelperMessage,
+    HelperReplyMessage,
+    OutboxPayload,
+    PhotoMessage,
+    RelayCopyMessage,
+    RelayMessage,
+    StaffPhotoMessage,
+    StaffTextMessage,
+    TextMessage,
+    UnreadablePayload,
+    UnreadablePayloadError,
+)
 from bot.care.ports import PRIORITY_BULK, OutgoingMessage
 from bot.care.support import V_CLOSED, Support, to_staff
 from bot.care.support_cards import (
@@ -30,12 +49,11 @@ from bot.care.support_cards import (
     topic_name,
 )
 from bot.telegram.limits import Limits
-from bot.telegram.render import MAX_CAPTION, keyboard_for, split_text
+from bot.telegram.render import MAX_CAPTION, keyboard_of, split_text
 
 log = logging.getLogger(__name__)
 
 PURPOSE_NAMES = {"alerts": "Alerts", "digest": "Daily digest"}
-PATIENT_KINDS = frozenset({"helper_reply", "helper_copy"})
 
 
 def thread_gone(error: TelegramBadRequest) -> bool:
@@ -50,6 +68,42 @@ class Where:
 
     thread_id: int
     shot: Snapshot | None = None
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a staff message asks to go: the topic it names (if its kind names one), and whom."""
+
+    topic: str | None
+    patient_id: int | None = None
+    thread_id: int | None = None
+    alert: bool = False  # an alert names no topic: it goes to the alerts topic
+
+
+def address_of(payload: OutboxPayload | UnreadablePayload) -> Address:
+    """The address a staff message carries."""
+    match payload:
+        case StaffTextMessage():
+            return Address(payload.topic, payload.patient_id, payload.thread_id)
+        case HandoverMessage() | StaffPhotoMessage() | RelayMessage() | RelayCopyMessage():
+            return Address(payload.topic, payload.patient_id)
+        case AlertMessage():
+            return Address(None, payload.patient_id, alert=True)
+        case HelperReplyMessage() | HelperCopyMessage():
+            return Address(None, payload.patient_id)
+        case TextMessage() | PhotoMessage() | FileMessage():
+            return Address(None)
+        case UnreadablePayload():
+            raise UnreadablePayloadError(payload.problem)
+        case _:
+            assert_never(payload)
+
+
+def helper_message(payload: OutboxPayload | UnreadablePayload) -> HelperMessage:
+    """A helper's message for a patient: the only rows for patients staff delivery takes."""
+    if isinstance(payload, HelperReplyMessage | HelperCopyMessage):
+        return payload
+    raise TypeError(f"staff delivery sends patients only helpers' messages, not {payload!r}")
 
 
 class StaffDelivery:
@@ -73,32 +127,32 @@ class StaffDelivery:
     def handles(self, message: OutgoingMessage) -> bool:
         """True for rows this class delivers."""
         staff = message.target_kind == "staff" and self.support.enabled
-        return staff or message.payload.get("kind") in PATIENT_KINDS
+        return staff or isinstance(message.payload, HelperReplyMessage | HelperCopyMessage)
 
     async def deliver(self, message: OutgoingMessage) -> int:
         """Send one row; Telegram errors propagate to the sender (retry, park, fail)."""
-        if message.target_kind != "staff":
-            return await self._to_patient(message)
         payload = message.payload
-        where = await self._where(payload)
+        if message.target_kind != "staff":
+            return await self._to_patient(helper_message(payload))
+        address = address_of(payload)
+        where = await self._where(address)
         try:
             return await self._to_staff(where, payload)
         except TelegramBadRequest as error:
             if not thread_gone(error):
                 raise
             log.warning("a staff topic was deleted by hand; creating it again")
-            await self._forget(payload)
-            return await self._to_staff(await self._where(payload), payload)
+            await self._forget(address)
+            return await self._to_staff(await self._where(address), payload)
 
     # ---------------------------------------------------------------- topics
 
-    async def _where(self, payload: dict[str, Any]) -> Where:
-        topic = payload.get("topic", "alerts" if payload.get("kind") == "alert" else "patient")
+    async def _where(self, address: Address) -> Where:
+        topic = address.topic or ("alerts" if address.alert else "patient")
         if topic == "thread":  # an answer where a command was given (None: the General topic)
-            thread = payload.get("thread_id")
-            return Where(int(thread) if thread else 0)
-        if topic == "patient" and payload.get("patient_id") is not None:
-            found = await self._patient_topic(int(payload["patient_id"]))
+            return Where(address.thread_id or 0)
+        if topic == "patient" and address.patient_id is not None:
+            found = await self._patient_topic(address.patient_id)
             if found is not None:
                 return found
         purpose = "digest" if topic == "digest" else "alerts"
@@ -144,7 +198,7 @@ class StaffDelivery:
             await self.bot.edit_forum_topic(self.chat_id, thread, name=name)
         except TelegramBadRequest as error:
             if thread_gone(error):
-                await self._forget({"topic": "patient", "patient_id": patient_id})
+                await self._forget(Address("patient", patient_id))
                 return  # the send that follows fails too, and remakes the topic
             if "not_modified" not in error.message.lower():
                 raise
@@ -152,67 +206,79 @@ class StaffDelivery:
             await uow.support_topics.rename(patient_id, self.support.config.staff_key, name)
             await uow.commit(notify=False)
 
-    async def _forget(self, payload: dict[str, Any]) -> None:
+    async def _forget(self, address: Address) -> None:
         key = self.support.config.staff_key
         async with self.app.uow() as uow:
-            if payload.get("topic", "patient") == "patient" and payload.get("patient_id"):
-                await uow.support_topics.delete(int(payload["patient_id"]), key)
+            if (address.topic or "patient") == "patient" and address.patient_id:
+                await uow.support_topics.delete(address.patient_id, key)
             else:  # an alert or the digest: their own topic went
-                purpose = "digest" if payload.get("topic") == "digest" else "alerts"
+                purpose = "digest" if address.topic == "digest" else "alerts"
                 await uow.support_topics.delete_purpose(key, purpose)
             await uow.commit(notify=False)
 
     # ---------------------------------------------------------------- sending
 
-    async def _to_staff(self, where: Where, payload: dict[str, Any]) -> int:
-        kind = payload.get("kind")
-        if kind == "relay":
-            header = relay_header(where.shot) if where.shot else ""
-            return await self._text(where, "\n\n".join([header, *payload["texts"]]))
-        if kind == "relay_copy":
-            header = relay_header(where.shot) if where.shot else ""
-            caption = f"{header}\n{payload.get('caption', '')}".strip()[:MAX_CAPTION]
-            async with self.limits.slot(self.chat_id):
-                copied = await self.bot.copy_message(
-                    self.chat_id, int(payload["from_chat_id"]), int(payload["message_id"]),
-                    message_thread_id=where.thread_id, caption=caption, parse_mode="HTML",
-                )  # fmt: skip
-            return copied.message_id
-        if kind == "staff_photo":
-            image = BufferedInputFile(base64.b64decode(payload["content_b64"]), "status.png")
-            async with self.limits.slot(self.chat_id):
-                sent = await self.bot.send_photo(
-                    self.chat_id, image, message_thread_id=where.thread_id,
-                    caption=str(payload["html"])[:MAX_CAPTION], parse_mode="HTML",
-                )  # fmt: skip
-            return sent.message_id
-        if kind == "alert":
-            return await self._alert(where, payload)
-        if kind == "handover":
-            html = (
-                f"🙋 {payload['pseudonym']} would like to talk with a helper ({payload['reason']})."
-            )
-            return await self._text(where, html)
-        return await self._text(
-            where, str(payload.get("html", "")), payload.get("buttons"), payload.get("reply_to")
-        )
+    async def _to_staff(self, where: Where, payload: OutboxPayload | UnreadablePayload) -> int:
+        match payload:
+            case RelayMessage():
+                header = relay_header(where.shot) if where.shot else ""
+                return await self._text(where, "\n\n".join([header, *payload.texts]))
+            case RelayCopyMessage():
+                return await self._copy_relay(where, payload)
+            case StaffPhotoMessage():
+                return await self._photo(where, payload)
+            case AlertMessage():
+                return await self._alert(where, payload)
+            case HandoverMessage():
+                return await self._text(where, _handover_line(payload))
+            case StaffTextMessage():
+                return await self._text(where, payload.html, payload.buttons, payload.reply_to)
+            case TextMessage():
+                return await self._text(where, payload.html, payload.buttons)
+            case PhotoMessage() | FileMessage() | HelperReplyMessage():
+                return await self._text(where, payload.html)
+            case HelperCopyMessage():
+                return await self._text(where, "")
+            case UnreadablePayload():
+                raise UnreadablePayloadError(payload.problem)
+            case _:
+                assert_never(payload)
 
-    async def _alert(self, where: Where, payload: dict[str, Any]) -> int:
+    async def _copy_relay(self, where: Where, relay: RelayCopyMessage) -> int:
+        header = relay_header(where.shot) if where.shot else ""
+        caption = f"{header}\n{relay.caption}".strip()[:MAX_CAPTION]
+        async with self.limits.slot(self.chat_id):
+            copied = await self.bot.copy_message(
+                self.chat_id, relay.from_chat_id, relay.message_id,
+                message_thread_id=where.thread_id, caption=caption, parse_mode="HTML",
+            )  # fmt: skip
+        return copied.message_id
+
+    async def _photo(self, where: Where, photo: StaffPhotoMessage) -> int:
+        image = BufferedInputFile(base64.b64decode(photo.content_b64), "status.png")
+        async with self.limits.slot(self.chat_id):
+            sent = await self.bot.send_photo(
+                self.chat_id, image, message_thread_id=where.thread_id,
+                caption=photo.html[:MAX_CAPTION], parse_mode="HTML",
+            )  # fmt: skip
+        return sent.message_id
+
+    async def _alert(self, where: Where, alert: AlertMessage) -> int:
         link, scores = "", ""
-        if payload.get("patient_id") is not None:
-            topic = await self._patient_topic(int(payload["patient_id"]))
+        if alert.patient_id is not None:
+            topic = await self._patient_topic(alert.patient_id)
             if topic is not None:
                 link = topic_link(self.chat_id, topic.thread_id)
                 scores = scores_line(topic.shot) if topic.shot else ""
-        html = alert_text({**payload, "scores": scores}, link, str(payload.get("mention", "")))
-        buttons = [{"label": "Acknowledge", "data": f"ack:{payload['alert_id']}"}]
+        html = alert_text(alert, link, scores)
+        buttons = (Button(label="Acknowledge", data=f"ack:{alert.alert_id}"),)
         return await self._text(where, html, buttons)
 
     async def _text(
         self,
         where: Where,
         html: str,
-        buttons: list[dict[str, Any]] | None = None,
+        buttons: Sequence[Button] = (),
         reply_to: int | None = None,
     ) -> int:
         chunks = split_text(html) or ["—"]
@@ -223,18 +289,17 @@ class StaffDelivery:
             async with self.limits.slot(self.chat_id):
                 sent = await self.bot.send_message(
                     self.chat_id, chunk, message_thread_id=where.thread_id or None,
-                    parse_mode="HTML", reply_markup=keyboard_for(buttons or []) if last else None,
+                    parse_mode="HTML", reply_markup=keyboard_of(buttons) if last else None,
                     reply_parameters=reply if reply_to and n == 0 else None,
                 )  # fmt: skip
             sent_id = sent.message_id
         return sent_id
 
-    async def _to_patient(self, message: OutgoingMessage) -> int:
+    async def _to_patient(self, payload: HelperMessage) -> int:
         """A helper's words (or media) for a patient, then a receipt in the topic."""
-        payload = message.payload
         async with self.app.uow() as uow:
-            chat = await uow.identities.chat_id(int(payload["patient_id"]), "telegram")
-            patient = await uow.patients.get(int(payload["patient_id"]))
+            chat = await uow.identities.chat_id(payload.patient_id, "telegram")
+            patient = await uow.patients.get(payload.patient_id)
         if chat is None or patient is None:
             return 0
         try:
@@ -248,24 +313,34 @@ class StaffDelivery:
         await self._receipt(payload, "✓ delivered")
         return sent_id
 
-    async def _send_patient(self, chat: int, payload: dict[str, Any]) -> int:
-        if payload["kind"] == "helper_copy":
-            copied = await self.bot.copy_message(
-                chat, int(payload["from_chat_id"]), int(payload["staff_message_id"]),
-                caption=str(payload["caption"])[:MAX_CAPTION], parse_mode="HTML",
-            )  # fmt: skip
-            return copied.message_id
-        text = await self.bot.send_message(chat, payload["html"], parse_mode="HTML")
-        return text.message_id
+    async def _send_patient(self, chat: int, payload: HelperMessage) -> int:
+        match payload:
+            case HelperCopyMessage():
+                # Copied from the staff chat, which is where the helper wrote it.
+                source = payload.from_chat_id if payload.from_chat_id is not None else self.chat_id
+                copied = await self.bot.copy_message(
+                    chat, source, payload.staff_message_id,
+                    caption=payload.caption[:MAX_CAPTION], parse_mode="HTML",
+                )  # fmt: skip
+                return copied.message_id
+            case HelperReplyMessage():
+                text = await self.bot.send_message(chat, payload.html, parse_mode="HTML")
+                return text.message_id
+            case _:
+                assert_never(payload)
 
-    async def _receipt(self, payload: dict[str, Any], html: str) -> None:
-        receipt = {
-            "kind": "staff_text", "topic": "patient", "patient_id": payload["patient_id"],
-            "html": html, "reply_to": payload.get("staff_message_id") or None,
-        }  # fmt: skip
+    async def _receipt(self, payload: HelperMessage, html: str) -> None:
+        receipt = StaffTextMessage(
+            topic="patient", patient_id=payload.patient_id,
+            html=html, reply_to=payload.staff_message_id or None,
+        )  # fmt: skip
         async with self.app.uow() as uow:
             await to_staff(uow, receipt, PRIORITY_BULK)  # no patient_id: a block must not park it
             await uow.commit()
+
+
+def _handover_line(handover: HandoverMessage) -> str:
+    return f"🙋 {handover.pseudonym} would like to talk with a helper ({handover.reason})."
 
 
 def _title(title: str | dict[str, str]) -> str:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from aiogram.exceptions import TelegramBadRequest
 
+from bot.care.messages import AlertMessage
 from bot.care.ports import OutgoingMessage
 from bot.care.safety_followup import SafetyFollowUp
 
@@ -36,7 +37,14 @@ ALERT_GRACE = timedelta(minutes=1)
 
 def is_alert(message: OutgoingMessage) -> bool:
     """True for a staff-chat alert about a patient (first posting or a repost)."""
-    return message.target_kind == "staff" and message.payload.get("kind") == "alert"
+    return alert_of(message) is not None
+
+
+def alert_of(message: OutgoingMessage) -> AlertMessage | None:
+    """The staff-chat alert a message carries, if it is one."""
+    if message.target_kind == "staff" and isinstance(message.payload, AlertMessage):
+        return message.payload
+    return None
 
 
 def chat_unreachable(error: TelegramBadRequest) -> bool:
@@ -54,12 +62,13 @@ async def tell_patient(
     followup: SafetyFollowUp | None, message: OutgoingMessage, now: datetime, *, refused: bool
 ) -> None:
     """The patient of an undelivered alert hears the truth (once per alert; see SafetyFollowUp)."""
-    alert_id = message.payload.get("alert_id")
-    if followup is None or not is_alert(message) or alert_id is None:
+    alert = alert_of(message)
+    if followup is None or alert is None:
         return
+    alert_id = alert.alert_id
     if not refused and now - message.created_at < ALERT_GRACE:
         return  # a network blip: the next try a few seconds on usually gets through
     try:
-        await followup.alert_undelivered(int(alert_id))
+        await followup.alert_undelivered(alert_id)
     except Exception:  # the alert itself must keep its retries whatever happens here
         log.exception("telling the patient about undelivered alert %s failed", alert_id)

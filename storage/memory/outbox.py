@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
 
+from bot.care.messages import OutboxPayload, dump_payload, read_payload
 from bot.care.ports import PRIORITY_INTERACTIVE, OutgoingMessage
 from storage.memory.repositories import MemoryRepository
 from storage.models import OutboxMessage, OutboxSequence
@@ -41,7 +41,7 @@ class MemoryOutboxRepository(MemoryRepository):
         *,
         target_kind: str,
         target_key: str,
-        payload: dict[str, Any],
+        payload: OutboxPayload,
         priority: int = PRIORITY_INTERACTIVE,
         patient_id: int | None = None,
         not_before: datetime | None = None,
@@ -54,7 +54,8 @@ class MemoryOutboxRepository(MemoryRepository):
             patient_id=patient_id,
             target_kind=target_kind,
             target_key=target_key,
-            payload_enc=json.dumps(payload).encode(),  # memory needs no encryption at rest
+            # Memory needs no encryption at rest.
+            payload_enc=json.dumps(dump_payload(payload)).encode(),
             priority=priority,
             seq=self._next_seq(target_key),
             attempts=0,
@@ -83,12 +84,12 @@ class MemoryOutboxRepository(MemoryRepository):
             return None
         return _message(row)
 
-    async def amend_unclaimed(self, message_id: int, payload: dict[str, Any]) -> bool:
+    async def amend_unclaimed(self, message_id: int, payload: OutboxPayload) -> bool:
         """Replace an unclaimed message's payload (coalescing); False if a sender took it."""
         row = self._get(message_id)
         if row is None or row.status != "pending" or row.attempts != 0:
             return False
-        row.payload_enc = json.dumps(payload).encode()
+        row.payload_enc = json.dumps(dump_payload(payload)).encode()
         return True
 
     def _pending_by_target(self) -> dict[str, list[OutboxMessage]]:
@@ -209,7 +210,7 @@ class MemoryOutboxRepository(MemoryRepository):
 
 
 def _message(row: OutboxMessage) -> OutgoingMessage:
-    payload: dict[str, Any] = json.loads(row.payload_enc)
+    payload = read_payload(json.loads(row.payload_enc))
     return OutgoingMessage(
         id=row.id,
         patient_id=row.patient_id,

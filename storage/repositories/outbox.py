@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from bot.care.messages import OutboxPayload, dump_payload, read_payload
 from bot.care.ports import PRIORITY_INTERACTIVE, OutgoingMessage
 from storage.models import OutboxMessage, OutboxSequence
 from storage.repositories.base import EncryptedRepository, dialect_insert
@@ -44,7 +45,7 @@ class OutboxRepository(EncryptedRepository):
         *,
         target_kind: str,
         target_key: str,
-        payload: dict[str, Any],
+        payload: OutboxPayload,
         priority: int = PRIORITY_INTERACTIVE,
         patient_id: int | None = None,
         not_before: datetime | None = None,
@@ -56,7 +57,7 @@ class OutboxRepository(EncryptedRepository):
             "target_kind": target_kind,
             "target_key": target_key,
             # The whole payload is sealed: message text may carry the patient's own words.
-            "payload_enc": self.cipher.encrypt_json(payload, PAYLOAD),
+            "payload_enc": self.cipher.encrypt_json(dump_payload(payload), PAYLOAD),
             "priority": priority,
             "seq": await self._next_seq(target_key),
             "attempts": 0,
@@ -85,7 +86,7 @@ class OutboxRepository(EncryptedRepository):
             return None
         return self._message(row)
 
-    async def amend_unclaimed(self, message_id: int, payload: dict[str, Any]) -> bool:
+    async def amend_unclaimed(self, message_id: int, payload: OutboxPayload) -> bool:
         """Replace an unclaimed message's payload (coalescing); False if a sender took it."""
         # attempts == 0 means no claim yet; a claim bumps it, so a racing claim makes this a
         # no-op (PostgreSQL re-checks the condition after waiting for the claim's row lock).
@@ -94,7 +95,8 @@ class OutboxRepository(EncryptedRepository):
             OutboxMessage.status == "pending",
             OutboxMessage.attempts == 0,
         )
-        return await self._set(where, payload_enc=self.cipher.encrypt_json(payload, PAYLOAD)) > 0
+        sealed = self.cipher.encrypt_json(dump_payload(payload), PAYLOAD)
+        return await self._set(where, payload_enc=sealed) > 0
 
     async def _next_seq(self, target_key: str) -> int:
         stmt = _bump_seq(self.dialect_name)
@@ -209,7 +211,7 @@ class OutboxRepository(EncryptedRepository):
             patient_id=row["patient_id"],
             target_kind=row["target_kind"],
             target_key=row["target_key"],
-            payload=self.cipher.decrypt_json(row["payload_enc"], PAYLOAD),
+            payload=read_payload(self.cipher.decrypt_json(row["payload_enc"], PAYLOAD)),
             priority=row["priority"],
             seq=row["seq"],
             attempts=row["attempts"],

@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 
+from bot.care.messages import UnreadablePayload
 from storage.models import (
     AdverseEvent,
     Alert,
@@ -154,8 +156,13 @@ def to_jsonable(value: Any) -> Any:
         raise TypeError("refusing to export raw ciphertext")
     if isinstance(value, Base):
         return to_jsonable(_columns(value))
+    if isinstance(value, UnreadablePayload):
+        return to_jsonable(value.stored)
+    if isinstance(value, BaseModel):  # an outbox message: the JSON its row keeps
+        return value.model_dump(mode="json")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return to_jsonable(dataclasses.asdict(value))
+        # One level at a time (not asdict): a field may hold a value with its own rule here.
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(key): to_jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.app import App
+from bot.care.messages import dump_payload
 from storage.repositories import OutgoingMessage
 
 SEVERE_PHQ9 = 20
@@ -74,7 +75,7 @@ class Patient:
 
     async def seen(self) -> list[dict[str, Any]]:
         """Every payload this patient has been sent so far."""
-        return [message.payload for message in await self.messages()]
+        return [dump_payload(message.payload) for message in await self.messages()]
 
     async def new(self) -> list[dict[str, Any]]:
         """Payloads queued since the last look."""
@@ -83,7 +84,7 @@ class Patient:
         fresh = [m for m in await self.messages() if m.id > self._read_up_to]
         if fresh:
             self._read_up_to = fresh[-1].id
-        return [m.payload for m in fresh]
+        return [dump_payload(m.payload) for m in fresh]
 
     async def question(self) -> dict[str, Any]:
         """The most recent question (a payload that waits for an answer)."""

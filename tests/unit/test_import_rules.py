@@ -49,6 +49,17 @@ RULES = (
         why="care talks to the outside only through the ports it owns (bot/care/ports.py)",
     ),
     Rule(
+        "bot.care.ports",
+        ("bot", "flows", "storage", "scheduler", "pydantic", "sqlalchemy", "aiogram"),
+        allowed=("bot.care.ports", "bot.care.messages"),
+        why="the ports are plain Protocols and values; only the outbox's messages are shared",
+    ),
+    Rule(
+        "bot.care.messages",
+        ("bot", "flows", "storage", "scheduler", "sqlalchemy", "aiogram"),
+        why="the outbox's messages are plain values that storage and the ports may share",
+    ),
+    Rule(
         "scheduler",
         ("storage", "sqlalchemy", "aiogram", "bot.telegram", "bot.console", "bot.app", "bot.cli"),
         why="the scheduler decides when, and calls care's services through care's ports",

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.care.messages import OutboxPayload
 from bot.care.ports.records import (
     AdverseEvent,
     Alert,
@@ -136,7 +137,7 @@ class OutboxRepository(Protocol):
         *,
         target_kind: str,
         target_key: str,
-        payload: dict[str, Any],
+        payload: OutboxPayload,
         priority: int = PRIORITY_INTERACTIVE,
         patient_id: int | None = None,
         not_before: datetime | None = None,
@@ -148,7 +149,7 @@ class OutboxRepository(Protocol):
     ) -> OutgoingMessage | None:
         """The last pending message at a priority for a target, if unclaimed and the patient's."""
 
-    async def amend_unclaimed(self, message_id: int, payload: dict[str, Any]) -> bool:
+    async def amend_unclaimed(self, message_id: int, payload: OutboxPayload) -> bool:
         """Replace an unclaimed message's payload (coalescing); False if a sender took it."""
 
     async def claim_due(self, limit: int = 50, *, per_target: int = 1) -> Sequence[OutgoingMessage]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.care.messages import OutboxPayload, UnreadablePayload
 from bot.care.ports.records import AdverseEvent
 
 # Outbox priorities: lower goes first, so an alert never waits behind a bulk reminder.
@@ -69,13 +70,13 @@ class AnswerRecord:
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """A claimed or listed outbox row with its payload decrypted."""
+    """A claimed or listed outbox row with its payload decrypted and read as its message."""
 
     id: int
     patient_id: int | None
     target_kind: str
     target_key: str
-    payload: dict[str, Any]
+    payload: OutboxPayload | UnreadablePayload
     priority: int
     seq: int
     attempts: int

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.app import App, build_app
 from bot.care.effects import patient_target
+from bot.care.messages import dump_payload
 from bot.config import Settings
 from scheduler.clock import FrozenClock
 
@@ -24,7 +25,8 @@ MESSENGER = "telegram"
 async def open_question(app: App, patient_id: int) -> dict[str, Any]:
     async with app.uow() as uow:
         messages = await uow.outbox.pending_for_target(patient_target(patient_id))
-    return [m.payload for m in messages if "input" in m.payload][-1]
+    stored = [dump_payload(m.payload) for m in messages]
+    return [p for p in stored if "input" in p][-1]
 
 
 async def handle(app: App, event: dict[str, Any]) -> None:

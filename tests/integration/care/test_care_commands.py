@@ -161,8 +161,8 @@ async def test_forget_with_confirmation_leaves_nothing_personal(app: App, patien
         ("patient", "patient.forget", None)
     ]
     assert all(pseudonym not in repr((e.actor, e.target, e.detail)) for e in entries)
-    assert [m.payload["chat_id"] for m in goodbye] == [str(patient.external_id)]
-    assert "has been deleted" in goodbye[0].payload["html"]
+    assert [m.payload.chat_id for m in goodbye] == [str(patient.external_id)]
+    assert "has been deleted" in goodbye[0].payload.html
     # The safety record stays countable but points at nobody.
     assert [(a.reason, a.patient_id, a.detail) for a in alerts] == [("phq9_item9", None, {})]
 

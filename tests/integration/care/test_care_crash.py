@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from bot.care.messages import dump_payload
 from storage.crypto import FieldCipher, generate_key
 from storage.db import create_engine, session_factory
 from storage.models import OutboxMessage
@@ -107,7 +108,7 @@ async def facts(url: str, key: str) -> dict[str, Any]:
                     "results": [
                         (r.instrument, r.timepoint, r.item_scores, r.total) for r in results
                     ],
-                    "messages": [m.payload.get("html") for m in messages],
+                    "messages": [dump_payload(m.payload).get("html") for m in messages],
                     "seq": [m.seq for m in messages if m.target_key.startswith("patient:")],
                 }
             rows = (

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.app import App
+from bot.care.messages import dump_payload
 from bot.care.safety_export import COLUMNS, write_events
 from bot.care.support_safety import SafetyDesk
 from bot.cli import main
@@ -71,7 +72,7 @@ async def alert_ids(app: App, patient: Patient) -> list[int]:
 async def staff_texts(app: App) -> list[str]:
     async with app.uow() as uow:
         rows = await uow.outbox.pending_for_target("staff")
-    return [str(m.payload.get("html", "")) for m in rows]
+    return [str(dump_payload(m.payload).get("html", "")) for m in rows]
 
 
 async def test_crisis_words_write_exactly_one_adverse_event(app: App):

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from bot.care.messages import dump_payload
 from bot.care.support import STAFF_TARGET
 from bot.config import Settings
 from scheduler.clock import FrozenClock
@@ -76,7 +77,7 @@ async def topic_replies(app: App) -> str:
     """What the bot would post in the staff chat (nothing is sent in these tests)."""
     async with app.uow() as work:
         staff = await work.outbox.pending_for_target(STAFF_TARGET)
-    return "\n".join(str(m.payload.get("html", "")) for m in staff)
+    return "\n".join(str(dump_payload(m.payload).get("html", "")) for m in staff)
 
 
 # ----- a severe GAD-7 ---------------------------------------------------------------------

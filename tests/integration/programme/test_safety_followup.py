@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from bot.care.messages import AlertMessage
 from bot.config import Settings
 from scheduler.clock import FrozenClock
 from storage.crypto import generate_key
@@ -72,7 +73,7 @@ async def alert_reasons(app: App, patient: Patient) -> list[str]:
 async def staff_alerts(app: App) -> list[str]:
     async with app.uow() as work:
         queued = await work.outbox.pending_for_target("staff")
-    return [str(m.payload.get("reason")) for m in queued if m.payload.get("kind") == "alert"]
+    return [m.payload.reason for m in queued if isinstance(m.payload, AlertMessage)]
 
 
 async def test_stop_everything_then_the_recheck_still_arrives(app: App):

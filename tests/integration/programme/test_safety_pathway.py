@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.app import App
+from bot.care.messages import AlertMessage
 from scheduler.clock import FrozenClock
 from tests.integration.scheduler.helpers import fast_forward
 from tests.support.journey import Patient, answer_questionnaire, onboard, texts
@@ -89,9 +90,9 @@ async def test_not_safe_tells_a_human_at_once(app: App):
     assert alerts == ["crisis_language", "patient_not_safe"]
     async with app.uow() as work:
         staff = await work.outbox.pending_for_target("staff")
-    reasons = [m.payload.get("reason") for m in staff if m.payload.get("kind") == "alert"]
-    assert reasons == ["crisis_language", "patient_not_safe"]
-    assert all(m.priority == 0 for m in staff if m.payload.get("kind") == "alert")
+    alerts = [m for m in staff if isinstance(m.payload, AlertMessage)]
+    assert [m.payload.reason for m in alerts] == ["crisis_language", "patient_not_safe"]
+    assert all(m.priority == 0 for m in alerts)
 
 
 async def test_one_im_fine_does_not_close_it_a_recheck_comes_the_same_day(app: App):

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.care.messages import TextMessage
 from storage.models import OutboxMessage
 from storage.repositories import PRIORITY_BULK, PRIORITY_INTERACTIVE, PRIORITY_SAFETY
 
@@ -20,7 +21,7 @@ async def _enqueue(uow, items):
             await u.outbox.enqueue(
                 target_kind=kind,
                 target_key=key,
-                payload={"text": text},
+                payload=TextMessage(html=text),
                 priority=priority,
                 patient_id=pid,
             )
@@ -56,13 +57,13 @@ async def test_one_message_per_target_in_order_with_safety_first(any_uow):
         ],
     )
     first = await _claim(uow)
-    assert [m.payload["text"] for m in first] == ["ALERT P-7Q4K", "hello 1", "weekly news"]
+    assert [m.payload.html for m in first] == ["ALERT P-7Q4K", "hello 1", "weekly news"]
     assert [m.seq for m in first] == [1, 1, 1]
     assert all(m.attempts == 1 for m in first)
     assert await _claim(uow) == []  # leased, and "hello 2" waits for "hello 1"
     await _sent(uow, first)
     second = await _claim(uow)
-    assert [(m.payload["text"], m.seq) for m in second] == [("hello 2", 2)]
+    assert [(m.payload.html, m.seq) for m in second] == [("hello 2", 2)]
 
 
 async def test_higher_priority_overtakes_queued_bulk_for_the_same_target(any_uow):
@@ -76,9 +77,9 @@ async def test_higher_priority_overtakes_queued_bulk_for_the_same_target(any_uow
         ],
     )
     claimed = await _claim(uow)
-    assert [m.payload["text"] for m in claimed] == ["ALERT"]
+    assert [m.payload.html for m in claimed] == ["ALERT"]
     await _sent(uow, claimed)
-    assert [m.payload["text"] for m in await _claim(uow)] == ["relay 1"]
+    assert [m.payload.html for m in await _claim(uow)] == ["relay 1"]
 
 
 async def test_failed_attempt_retries_later_and_blocks_followers(any_uow, clock):
@@ -167,7 +168,7 @@ async def test_give_up_park_and_unpark(any_uow):
         statuses = [m.status for m in await u.outbox.list_for_patient(pid)]
         assert statuses == ["failed", "pending", "pending"]
         await u.commit()
-    assert [m.payload["text"] for m in await _claim(uow)] == ["y"]
+    assert [m.payload.html for m in await _claim(uow)] == ["y"]
 
 
 async def test_sequence_is_per_target_and_payload_encrypted(uow):
@@ -195,7 +196,7 @@ async def test_sequence_is_per_target_and_payload_encrypted(uow):
 async def test_rolled_back_enqueue_leaves_nothing(any_uow):
     uow = any_uow
     async with uow() as u:
-        await u.outbox.enqueue(target_kind="patient", target_key="patient:1", payload={})
+        await u.outbox.enqueue(target_kind="patient", target_key="patient:1", payload=TextMessage())
     async with uow() as u:
         assert await u.outbox.count() == 0
 

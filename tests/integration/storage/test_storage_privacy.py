@@ -10,6 +10,7 @@ import json
 
 from sqlalchemy import func, select
 
+from bot.care.messages import TextMessage
 from storage.models import AdverseEvent, Alert, AuditEntry, Base
 
 SECRET_ANSWER = "I keep thinking about the lake house"
@@ -48,7 +49,7 @@ async def _journey(uow, telegram_id=TELEGRAM_ID):
         await u.outbox.enqueue(
             target_kind="patient",
             target_key=f"patient:{pid}",
-            payload={"text": f"You said: {SECRET_ANSWER}"},
+            payload=TextMessage(html=f"You said: {SECRET_ANSWER}"),
             patient_id=pid,
         )
         await u.scheduled.add("release", u.clock(), key=f"release:{pid}:1", patient_id=pid)
@@ -74,7 +75,7 @@ async def test_export_gathers_everything_decrypted_and_is_audited(any_uow):
     assert data["variables"] == {"worry": SECRET_ANSWER}
     assert data["runs"][0]["state"] == {"vars": {"worry": SECRET_ANSWER}}
     assert data["homework"][0]["data"] == {"note": SECRET_ANSWER, "mood": 2}
-    assert data["messages"][0]["payload"]["text"].endswith(SECRET_ANSWER)
+    assert data["messages"][0]["payload"]["html"].endswith(SECRET_ANSWER)
     assert data["questionnaire_results"][0]["total"] == 27
     assert data["consents"][0]["text_revision"] == "consent-v1"
     for key in ("enrolments", "scheduled_items", "alerts", "adverse_events", "audit_log"):

@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 from bot.app import App, build_app
+from bot.care.messages import TextMessage
 from bot.config import Settings
 from bot.telegram import sender as sender_module
 from bot.telegram.limits import Limits
@@ -29,6 +30,7 @@ from bot.wiring.telegram import build_telegram
 from scheduler.clock import FrozenClock
 from storage.crypto import generate_key
 from storage.models import OutboxMessage
+from storage.repositories.outbox import PAYLOAD
 from tests.fakebot import FakeBotApi
 from tests.fakebot import Limits as FakeLimits
 
@@ -80,18 +82,23 @@ class Rig:
     recorder: Recorder
 
     async def enqueue(self, chat_id: int, texts: list[str]) -> list[int]:
-        where = {"messenger": "telegram", "chat_id": chat_id}
         async with self.app.uow() as uow:
             ids = [
                 await uow.outbox.enqueue(
                     target_kind="chat",
                     target_key=f"chat:telegram:{chat_id}",
-                    payload={"kind": "text", "html": text, **where},
+                    payload=TextMessage(html=text, messenger="telegram", chat_id=str(chat_id)),
                 )
                 for text in texts
             ]
             await uow.commit()
         return ids
+
+    async def set_row(self, message_id: int, **values: Any) -> None:
+        async with self.app.uow() as uow:
+            where = OutboxMessage.id == message_id
+            await uow.session.execute(sa.update(OutboxMessage).where(where).values(**values))
+            await uow.commit()
 
     async def rows(self) -> dict[int, OutboxMessage]:
         async with self.app.uow() as uow:
@@ -177,10 +184,10 @@ async def test_each_chat_gets_its_messages_in_order_each_recorded_before_the_nex
     send = rig.sender._send
     recorded_before: dict[str, int] = {}  # text -> its chat's messages marked sent as it went
 
-    async def checked_send(destination: Any, payload: dict[str, Any]) -> int:
+    async def checked_send(destination: Any, payload: TextMessage) -> int:
         async with rig.app.uow() as uow:
             key = f"chat:telegram:{destination.chat_id}"
-            recorded_before[payload["html"]] = await uow.outbox.count("sent", key)
+            recorded_before[payload.html] = await uow.outbox.count("sent", key)
         return await send(destination, payload)
 
     monkeypatch.setattr(rig.sender, "_send", checked_send)
@@ -292,3 +299,38 @@ async def test_a_message_committed_while_its_chat_is_busy_goes_when_the_chat_is_
         await asyncio.sleep(0.2)  # in flight now: the reply cannot be claimed before it
         await rig.enqueue(FIRST_CHAT, ["the reply to the answer"])
         await eventually(both_sent, "the reply to follow the question", within=10)
+
+
+async def test_a_row_no_message_kind_describes_fails_like_a_broken_row_and_the_rest_go_out(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+):
+    """Retried with backoff, then failed; never sent, never crashing the sender or leaking words."""
+    (garbled,) = await rig.enqueue(FIRST_CHAT, ["to be garbled"])
+    (fine,) = await rig.enqueue(FIRST_CHAT + 1, ["hello"])
+    # A photo without its picture: the send of such a row has always raised, as any broken row.
+    broken = {"kind": "photo", "html": "You said: my secret words"}
+    sealed = rig.app.uow.cipher.encrypt_json(broken, PAYLOAD)
+    await rig.set_row(garbled, payload_enc=sealed)
+
+    async def tried() -> bool:
+        rows = await rig.rows()
+        return rows[fine].status == "sent" and rows[garbled].last_error is not None
+
+    async with rig.running():
+        await eventually(tried, "the good row sent and the garbled one tried")
+    row = (await rig.rows())[garbled]
+    assert (row.status, row.attempts, row.last_error) == ("pending", 1, "unexpected error")
+    assert row.next_try_at > rig.clock.now()  # backoff, as for any row that broke the send
+    assert rig.texts(FIRST_CHAT) == []
+    assert rig.texts(FIRST_CHAT + 1) == ["hello"]
+    assert "failed unexpectedly" in caplog.text
+    assert "secret" not in caplog.text
+
+    await rig.set_row(garbled, attempts=sender_module.MAX_ATTEMPTS - 1, next_try_at=rig.clock.now())
+
+    async def given_up() -> bool:
+        return (await rig.rows())[garbled].status == "failed"
+
+    async with rig.running():
+        await eventually(given_up, "the garbled row to be given up")
+    assert rig.texts(FIRST_CHAT) == []
