@@ -137,6 +137,21 @@ async def build_app(
         db.session_factory(engine), cipher, clock.now,
         single_writer=db.is_sqlite(engine), after_commit=bell.ring,
     )  # fmt: skip
+    app = assemble(settings, engine, uow, bell, library, clock)
+    await store_revisions(uow, library)
+    await app.conversations.migrate_runs()  # runs a new revision's `migrate:` map moves
+    return app
+
+
+def assemble(
+    settings: Settings,
+    engine: AsyncEngine,
+    uow: UnitOfWorkFactory,
+    bell: OutboxBell,
+    library: FlowLibrary,
+    clock: Clock,
+) -> App:
+    """The care services and the clockwork over a ready unit of work, each given what it needs."""
     hooks = FlowHooks(keep_quiet=keep_quiet(library))
     conversations = Conversations(uow, library, clock, hooks=hooks, staffed=_has_helpers(settings))
     pathway = build_pathway(settings, conversations, library)
@@ -160,8 +175,6 @@ async def build_app(
         settings, uow, clock, programme, daily=staff.daily_jobs(settings),
         every=staff.frequent_jobs(),
     )  # fmt: skip
-    await store_revisions(uow, library)
-    await conversations.migrate_runs()  # runs a new revision's `migrate:` map moves
     return App(
         settings, engine, uow, bell, library, clock, conversations, enrolment, commands,
         programme, scheduler, staff, followup,

@@ -44,6 +44,7 @@ RULES = (
             "bot.telegram",
             "bot.console",
             "bot.app",
+            "bot.wiring",
             "bot.cli",
         ),
         why="care talks to the outside only through the ports it owns (bot/care/ports.py)",
@@ -61,7 +62,16 @@ RULES = (
     ),
     Rule(
         "scheduler",
-        ("storage", "sqlalchemy", "aiogram", "bot.telegram", "bot.console", "bot.app", "bot.cli"),
+        (
+            "storage",
+            "sqlalchemy",
+            "aiogram",
+            "bot.telegram",
+            "bot.console",
+            "bot.app",
+            "bot.wiring",
+            "bot.cli",
+        ),
         why="the scheduler decides when, and calls care's services through care's ports",
     ),
     Rule(
