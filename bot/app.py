@@ -14,12 +14,19 @@ from bot.care.conversations import Conversations
 from bot.care.eligibility import effective_policy
 from bot.care.enrolment import Enrolment, NewPatientDefaults
 from bot.care.hooks import FlowHooks
+from bot.care.ports import UnitOfWorkFactory as PortUnitOfWorkFactory
 from bot.care.programme import Programme
 from bot.care.safety_followup import SafetyFollowUp
 from bot.config import Settings
 from bot.errors import StartupError
 from bot.wiring.hooks import connect_hooks
-from bot.wiring.safety import build_followup, build_pathway, keep_quiet
+from bot.wiring.safety import (
+    CrisisData,
+    build_followup,
+    build_pathway,
+    keep_quiet,
+    load_crisis_data,
+)
 from bot.wiring.scheduling import build_programme, build_scheduler
 from bot.wiring.staff import StaffChannel, build_staff_channel
 from flows.diagnostics import has_errors
@@ -64,8 +71,8 @@ class App:
     """Everything a transport or the scheduler needs, wired once."""
 
     settings: Settings
-    engine: AsyncEngine
-    uow: UnitOfWorkFactory
+    engine: AsyncEngine | None  # None over the in-memory unit of work
+    uow: PortUnitOfWorkFactory
     bell: OutboxBell  # rung by every commit; the sender listens
     library: FlowLibrary
     clock: Clock
@@ -80,7 +87,8 @@ class App:
     async def close(self) -> None:
         """Stop the clockwork and release the database connections."""
         await self.scheduler.shutdown()
-        await self.engine.dispose()
+        if self.engine is not None:
+            await self.engine.dispose()
 
 
 def load_library(path: Path) -> FlowLibrary:
@@ -127,6 +135,7 @@ async def build_app(
     try:
         cipher = data_cipher(settings, allow_key_file=allow_key_file)
         library = library or load_library(settings.programme.path)
+        crisis = load_crisis_data(settings, library)
         if migrate:
             await upgrade_engine(engine)
     except BaseException:
@@ -137,7 +146,7 @@ async def build_app(
         db.session_factory(engine), cipher, clock.now,
         single_writer=db.is_sqlite(engine), after_commit=bell.ring,
     )  # fmt: skip
-    app = assemble(settings, engine, uow, bell, library, clock)
+    app = assemble(settings, engine, uow, bell, library, crisis, clock)
     await store_revisions(uow, library)
     await app.conversations.migrate_runs()  # runs a new revision's `migrate:` map moves
     return app
@@ -145,16 +154,17 @@ async def build_app(
 
 def assemble(
     settings: Settings,
-    engine: AsyncEngine,
-    uow: UnitOfWorkFactory,
+    engine: AsyncEngine | None,
+    uow: PortUnitOfWorkFactory,
     bell: OutboxBell,
     library: FlowLibrary,
+    crisis: CrisisData | None,
     clock: Clock,
 ) -> App:
     """The care services and the clockwork over a ready unit of work, each given what it needs."""
     hooks = FlowHooks(keep_quiet=keep_quiet(library))
     conversations = Conversations(uow, library, clock, hooks=hooks, staffed=_has_helpers(settings))
-    pathway = build_pathway(settings, conversations, library)
+    pathway = build_pathway(settings, conversations, crisis)
     followup = build_followup(settings, conversations, pathway)
     # A re-check planned for later starts only while the patient still needs it.
     gates = {RECHECK_FLOW: followup.still_needed} if followup is not None else {}

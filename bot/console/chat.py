@@ -128,8 +128,10 @@ class ConsoleChat:
         if self.patient_id is None:
             return
         async with self._delivering, self.app.uow() as uow:
-            pending = await uow.outbox.pending_for_target(patient_target(self.patient_id))
-            pending += await uow.outbox.pending_for_target(f"chat:{MESSENGER}")
+            pending = [
+                *await uow.outbox.pending_for_target(patient_target(self.patient_id)),
+                *await uow.outbox.pending_for_target(f"chat:{MESSENGER}"),
+            ]
             for message in pending:
                 self._show(message.payload)
                 await uow.outbox.mark_sent(message.id)

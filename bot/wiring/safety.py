@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,19 +31,34 @@ def keep_quiet(library: FlowLibrary) -> dict[str, frozenset[str]]:
     return {flow: unsafe for flow in (SAFETY_FLOW, RECHECK_FLOW)}
 
 
-def build_pathway(
-    settings: Settings, conversations: Conversations, library: FlowLibrary
-) -> SafetyPathway | None:
-    """The pathway that reads every step for risk, when the programme has a `safety` flow."""
+@dataclass(frozen=True)
+class CrisisData:
+    """What the safety pathway listens for and whom it points to, read once at start."""
+
+    terms: CrisisTerms
+    contacts: ContactBook
+
+
+def load_crisis_data(settings: Settings, library: FlowLibrary) -> CrisisData | None:
+    """The crisis terms and contacts, when the programme has a `safety` flow to use them."""
     if SAFETY_FLOW not in library.flows:
         log.warning("the programme has no `%s` flow: the safety pathway is off", SAFETY_FLOW)
         return None
+    return CrisisData(crisis_terms(settings), crisis_contacts(settings, library))
+
+
+def build_pathway(
+    settings: Settings, conversations: Conversations, crisis: CrisisData | None
+) -> SafetyPathway | None:
+    """The pathway that reads every step for risk, when the programme has one."""
+    if crisis is None:
+        return None
     return SafetyPathway(
         conversations,
-        crisis_terms(settings),
-        crisis_contacts(settings, library),
+        crisis.terms,
+        crisis.contacts,
         timedelta(hours=settings.safety.recheck_hours),
-        library.settings.safety,
+        conversations.library.settings.safety,
     )
 
 

@@ -7,13 +7,13 @@ from datetime import time, timedelta
 
 from bot.care.conversations import Conversations
 from bot.care.planner import Timetable
+from bot.care.ports import UnitOfWorkFactory
 from bot.care.programme import Gate, Programme
 from bot.config import Settings
 from scheduler.clock import Clock
 from scheduler.clockwork import Job, Scheduler
 from scheduler.handlers import care_handlers
 from scheduler.sweep import Sweeper, SweepRules
-from storage.uow import UnitOfWorkFactory
 
 # A reminder more than this late is dropped rather than sent (pilots scale it to the interval).
 REMINDER_GRACE = timedelta(hours=12)

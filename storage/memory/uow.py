@@ -163,3 +163,7 @@ class MemoryUnitOfWorkFactory:
         """Return a new, unopened unit of work; `reading` ones never write and need no turn."""
         writer = None if reading else self._writer
         return MemoryUnitOfWork(self.store, self.clock, self.after_commit, writer)
+
+    async def rotate_keys(self, batch_size: int = 500) -> int:
+        """Nothing to re-encrypt: memory keeps values as they were given."""
+        return 0

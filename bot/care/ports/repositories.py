@@ -114,6 +114,9 @@ class IdentityRepository(Protocol):
 class PatientRepository(Protocol):
     """The patients care reads and writes."""
 
+    async def get_by_pseudonym(self, pseudonym: str) -> Patient | None:
+        """Return the patient with this pseudonym (case-insensitive input)."""
+
     async def create(
         self,
         *,

@@ -132,6 +132,12 @@ class InboundEventRepository(Protocol):
 class OutboxRepository(Protocol):
     """The outbox care reads and writes."""
 
+    async def pending_for_target(self, target_key: str) -> Sequence[OutgoingMessage]:
+        """Return a target's pending messages in delivery order (for a single-user terminal)."""
+
+    async def mark_sent(self, message_id: int, telegram_message_id: int | None = None) -> None:
+        """Record a delivered message."""
+
     async def enqueue(
         self,
         *,
@@ -274,3 +280,23 @@ class SupportTopicRepository(Protocol):
 
     async def patient_for_thread(self, staff_chat_key: str, thread_id: int) -> int | None:
         """Return the patient whose topic this thread is."""
+
+    async def set(
+        self, patient_id: int, staff_chat_key: str, thread_id: int, name: str
+    ) -> SupportTopic:
+        """Record (or replace, after a topic was deleted) a patient's topic."""
+
+    async def rename(self, patient_id: int, staff_chat_key: str, name: str) -> None:
+        """Remember a patient's topic's new name."""
+
+    async def delete(self, patient_id: int, staff_chat_key: str) -> None:
+        """Forget a patient's topic (it was deleted in the forum)."""
+
+    async def get_purpose(self, staff_chat_key: str, purpose: str) -> int | None:
+        """Return the thread of a topic kept for a purpose ("alerts", "digest")."""
+
+    async def set_purpose(self, staff_chat_key: str, purpose: str, thread_id: int) -> None:
+        """Record (or replace) the topic kept for a purpose."""
+
+    async def delete_purpose(self, staff_chat_key: str, purpose: str) -> None:
+        """Forget the topic kept for a purpose (it was deleted by hand)."""

@@ -176,3 +176,7 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self, *, reading: bool = False) -> UnitOfWork:
         """Return a new, unopened unit of work."""
         ...
+
+    async def rotate_keys(self, batch_size: int = 500) -> int:
+        """Re-encrypt every stored value under the active key; return the values changed."""
+        ...

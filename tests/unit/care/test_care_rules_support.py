@@ -36,11 +36,11 @@ async def guided(care: Care, chat: Chat, name: str = "Sam") -> None:
 
 async def write_to_helper(care: Care, chat: Chat, *words: str) -> None:
     """/helper, then each message, as the Telegram adapter routes them while relaying."""
-    await care.support.request(chat.pid, key())
+    await care.staff.support.request(chat.pid, key())
     for number, text in enumerate(words, start=1):
         async with care.uow(reading=True) as work:
-            assert await care.support.relaying(work, chat.pid)
-        await care.support.relay_text(chat.pid, key(), number, text)
+            assert await care.staff.support.relaying(work, chat.pid)
+        await care.staff.support.relay_text(chat.pid, key(), number, text)
 
 
 async def relays(care: Care) -> list[list[str]]:
@@ -70,7 +70,7 @@ async def test_messages_in_a_burst_go_to_the_helper_as_one(care: Care, chat: Cha
 async def test_the_helpers_reply_reaches_the_patient_signed(care: Care, chat: Chat):
     await guided(care, chat)
     await write_to_helper(care, chat, "Can we talk about sleep?")
-    await care.actions.message(
+    await care.staff.actions.message(
         HELPER_USER_ID, THREAD, 9001, "Of course, Sam. Tell me more.", media=False, key=key()
     )
     (reply,) = [m for m in await patient_queue(care, chat.pid) if helper_reply(m.payload)]
@@ -86,7 +86,7 @@ async def test_the_helpers_reply_reaches_the_patient_signed(care: Care, chat: Ch
 async def test_a_helpers_note_stays_in_the_staff_forum(care: Care, chat: Chat):
     await guided(care, chat)
     before = await patient_queue(care, chat.pid)
-    await care.actions.message(
+    await care.staff.actions.message(
         HELPER_USER_ID, THREAD, 9002, "! sounds tired, check in Friday", media=False, key=key()
     )
     assert await patient_queue(care, chat.pid) == before
@@ -95,10 +95,10 @@ async def test_a_helpers_note_stays_in_the_staff_forum(care: Care, chat: Chat):
 async def test_a_self_guided_patient_is_told_there_is_no_helper(care: Care, chat: Chat):
     await onboard(chat)
     await chat.new()
-    await care.support.request(chat.pid, key())
+    await care.staff.support.request(chat.pid, key())
     assert "self-guided" in texts(await chat.new())
     async with care.uow(reading=True) as work:
-        assert not await care.support.relaying(work, chat.pid)
+        assert not await care.staff.support.relaying(work, chat.pid)
     assert await relays(care) == []
 
 
@@ -107,4 +107,4 @@ async def test_the_relay_window_closes_after_half_an_hour(care: Care, chat: Chat
     await write_to_helper(care, chat, "Thanks")
     care.clock.advance(timedelta(minutes=31))
     async with care.uow(reading=True) as work:
-        assert not await care.support.relaying(work, chat.pid)
+        assert not await care.staff.support.relaying(work, chat.pid)
