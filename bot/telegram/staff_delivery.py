@@ -103,7 +103,8 @@ def helper_message(payload: OutboxPayload | UnreadablePayload) -> HelperMessage:
     """A helper's message for a patient: the only rows for patients staff delivery takes."""
     if isinstance(payload, HelperReplyMessage | HelperCopyMessage):
         return payload
-    raise TypeError(f"staff delivery sends patients only helpers' messages, not {payload!r}")
+    kind = type(payload).__name__  # never the message itself: it may hold a patient's words
+    raise TypeError(f"staff delivery sends patients only helpers' messages, not {kind}")
 
 
 class StaffDelivery:
