@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from bot.care import eligibility, outgoing, progress
-from bot.care.effects import patient_target, send
-from bot.care.pausing import hold_plan, resume_plan
+from bot.care import eligibility, outgoing, pause_resume, progress
+from bot.care.effects import patient_target
 from bot.care.ports import PRIORITY_BULK, Fired, Patient, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.care.programme import Programme
 from bot.care.support import (
@@ -48,6 +47,11 @@ REFUSED_PRIVATE = "Those commands are for helpers, in the helpers' group."
 def actor(member: StaffMember) -> str:
     """How the audit log names a helper: their alias, else their staff number."""
     return (member.alias or f"staff#{member.id}")[:64]
+
+
+def _requester(member: StaffMember, words_for_patient: str) -> pause_resume.Requester:
+    """A helper asked: the patient is told (the helper sees the command's answer)."""
+    return pause_resume.Requester(actor(member), tell_patient=words_for_patient)
 
 
 @dataclass
@@ -248,19 +252,13 @@ class StaffActions:
         return f"Sent: {choices[index].title}"
 
     async def _pause(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
-        if p.status != "active":
+        if not await pause_resume.pause(uow, p, _requester(m, words("paused", p.language))):
             return f"{p.pseudonym} is {p.status}; nothing to pause."
-        await uow.patients.update(p, status="paused")
-        await hold_plan(uow, p, uow.clock())
-        await send(uow, p, outgoing.text_payload(words("paused", p.language)))
         return f"⏸ {p.pseudonym} paused by {escape(actor(m))}."
 
     async def _resume(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
-        if p.status != "paused":
+        if not await pause_resume.resume(uow, p, _requester(m, words("resumed", p.language))):
             return f"{p.pseudonym} is {p.status}; nothing to resume."
-        await uow.patients.update(p, status="active")
-        await resume_plan(uow, p, uow.clock())
-        await send(uow, p, outgoing.text_payload(words("resumed", p.language)))
         return f"▶️ {p.pseudonym} resumed by {escape(actor(m))}."
 
     async def _unlock(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:

@@ -114,6 +114,25 @@ async def test_stop_and_keep_withdraws_but_keeps_answers(app: App, patient: Pati
         assert await uow.runs.get_active(patient.pid) is None
 
 
+async def test_a_withdrawn_patient_is_not_brought_back_by_pause_and_resume(
+    app: App, patient: Patient
+):
+    await onboard(patient)
+    await patient.command("stop")
+    await patient.tap("Stop everything")
+    await patient.tap("Keep my answers for the study")
+    await patient.command("pause")
+    await patient.tap("Yes")
+    await patient.command("resume")
+    row = await patient_row(app, patient)
+    assert row is not None
+    assert row.status == "withdrawn"  # only /start brings them back, through consent again
+    async with app.uow() as uow:
+        actions = [e.action for e in await uow.audit.list()]
+    assert "patient.paused" not in actions
+    assert "patient.resumed" not in actions
+
+
 async def test_stop_and_delete_removes_the_patient(app: App, patient: Patient):
     await onboard(patient)
     await patient.command("stop")
