@@ -15,6 +15,7 @@ from typing import Any
 from bot.care import outgoing, pause_resume, phrases, progress
 from bot.care.conversations import Conversations, FinishHook
 from bot.care.effects import send
+from bot.care.inbound import handled_before
 from bot.care.ports import Patient, Run, UnitOfWork
 from bot.care.safety import SAFETY_KIND
 from bot.care.safety_followup import followup_due
@@ -63,7 +64,7 @@ class Commands:
         if not self.known(command):
             return False
         async with self.conversations.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return False
             patient = await uow.patients.get(patient_id)
             if patient is None:
@@ -90,7 +91,7 @@ class Commands:
     ) -> None:
         """A patient command in a group: say, once, that Daybreak works in private chats."""
         async with self.conversations.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             reply = outgoing.text_payload(phrases.say("group_refusal", language))
             await uow.outbox.enqueue(

@@ -17,6 +17,7 @@ from typing import Any
 from bot.care import outgoing
 from bot.care.conversations import Conversations
 from bot.care.effects import send
+from bot.care.inbound import handled_before
 from bot.care.ports import PRIORITY_INTERACTIVE, Patient, UnitOfWork
 from bot.config import Settings
 
@@ -136,7 +137,7 @@ class Support:
     async def request(self, patient_id: int, key: str | None) -> None:
         """/helper: open the relay (guided), or say what help there is (unguided)."""
         async with self.conversations.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             patient = await uow.patients.get(patient_id)
             if patient is not None:
@@ -177,7 +178,7 @@ class Support:
         if edited:
             html = f"✏️ <i>edited:</i> {html}"
         async with self.conversations.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             patient = await uow.patients.get(patient_id)
             if patient is None:
@@ -197,7 +198,7 @@ class Support:
     ) -> None:
         """Pass on a photo, voice note or document (copied, so the patient stays anonymous)."""
         async with self.conversations.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             patient = await uow.patients.get(patient_id)
             if patient is None:

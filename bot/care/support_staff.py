@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.care import eligibility, outgoing, pause_resume, progress
 from bot.care.effects import patient_target
+from bot.care.inbound import handled_before
 from bot.care.ports import PRIORITY_BULK, Fired, Patient, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.care.programme import Programme
 from bot.care.support import (
@@ -95,7 +96,7 @@ class StaffActions:
     ) -> None:
         """Someone who is not staff tried to act as staff: audited (without who they are)."""
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             await uow.audit.append(
                 "not-staff", "staff.refused", None, {"where": where, "what": what}
@@ -121,7 +122,7 @@ class StaffActions:
         """/alias NAME: how replies to patients are signed."""
         alias = " ".join(alias.split())[:MAX_ALIAS]
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             if not alias:
                 await self._answer(uow, thread_id, "Usage: /alias NAME (how replies are signed)")
@@ -145,7 +146,7 @@ class StaffActions:
     ) -> None:
         """A helper wrote in a topic: a note (starts with "!") stays; anything else goes out."""
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             patient = await self._patient(uow, thread_id)
             if patient is None:
@@ -190,7 +191,7 @@ class StaffActions:
     ) -> None:
         """A staff command in a patient's topic."""
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             patient = await self._patient(uow, thread_id)
             if patient is None or command not in TOPIC_COMMANDS:
@@ -231,7 +232,7 @@ class StaffActions:
     async def encourage(self, user_id: int, patient_id: int, index: int, key: str | None) -> str:
         """A helper picked a template: it goes to the patient, filled and signed."""
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return ""
             patient = await uow.patients.get(patient_id)
             choices = self.templates.for_language(patient.language) if patient else []
@@ -302,7 +303,7 @@ class StaffActions:
     async def acknowledge(self, user_id: int, alert_id: int, key: str | None) -> str | None:
         """The Acknowledge button: who took the alert; None when it was not open."""
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return None
             member = await self._member(uow, user_id)
             if not await uow.alerts.acknowledge(alert_id, actor(member)):
