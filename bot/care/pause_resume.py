@@ -8,13 +8,29 @@ the caller says: a helper's pause is told to the patient, a patient's pause to t
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.care import outgoing
 from bot.care.effects import send
 from bot.care.pausing import hold_plan, resume_plan
 from bot.care.ports import Patient, UnitOfWork
 from bot.care.support import to_staff
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A status change and what it does to the plan."""
+
+    before: str
+    after: str
+    plan: Callable[[UnitOfWork, Patient, datetime], Awaitable[object]]
+    action: str  # as the audit log names it
+
+
+PAUSE = _Change("active", "paused", hold_plan, "patient.paused")
+RESUME = _Change("paused", "active", resume_plan, "patient.resumed")
 
 
 @dataclass(frozen=True)
@@ -28,28 +44,23 @@ class Requester:
 
 async def pause(uow: UnitOfWork, patient: Patient, by: Requester) -> bool:
     """Pause an active patient: planned items wait; False when there is nothing to pause."""
-    if patient.status != "active":
-        return False
-    await uow.patients.update(patient, status="paused")
-    await hold_plan(uow, patient, uow.clock())
-    await _record(uow, patient, by, "patient.paused")
-    return True
+    return await _change(uow, patient, by, PAUSE)
 
 
 async def resume(uow: UnitOfWork, patient: Patient, by: Requester) -> bool:
     """Resume a paused patient: the plan moves by the pause's length; False if not paused."""
-    if patient.status != "paused":
+    return await _change(uow, patient, by, RESUME)
+
+
+async def _change(uow: UnitOfWork, patient: Patient, by: Requester, change: _Change) -> bool:
+    if patient.status != change.before:
         return False
-    await uow.patients.update(patient, status="active")
-    await resume_plan(uow, patient, uow.clock())
-    await _record(uow, patient, by, "patient.resumed")
-    return True
-
-
-async def _record(uow: UnitOfWork, patient: Patient, by: Requester, action: str) -> None:
-    await uow.audit.append(by.actor, action, patient.pseudonym)
+    await uow.patients.update(patient, status=change.after)
+    await change.plan(uow, patient, uow.clock())
+    await uow.audit.append(by.actor, change.action, patient.pseudonym)
     if by.tell_patient is not None:
         await send(uow, patient, outgoing.text_payload(by.tell_patient))
     if by.tell_helper is not None:
         note = {"kind": "staff_text", "topic": "patient", "patient_id": patient.id}
         await to_staff(uow, {**note, "html": by.tell_helper}, patient_id=patient.id)
+    return True
