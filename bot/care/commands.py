@@ -15,7 +15,7 @@ from typing import Any
 from bot.care import outgoing, pause_resume, phrases, progress
 from bot.care.conversations import Conversations, FinishHook
 from bot.care.effects import send
-from bot.care.inbound import handled_before
+from bot.care.inbound import handled_before, patient_for_new_event
 from bot.care.ports import Patient, Run, UnitOfWork
 from bot.care.safety import SAFETY_KIND
 from bot.care.safety_followup import followup_due
@@ -64,9 +64,7 @@ class Commands:
         if not self.known(command):
             return False
         async with self.conversations.uow() as uow:
-            if await handled_before(uow, key):
-                return False
-            patient = await uow.patients.get(patient_id)
+            patient = await patient_for_new_event(uow, key, patient_id)
             if patient is None:
                 return False
             if command == "mydata":
