@@ -41,7 +41,8 @@ TOPIC_COMMANDS = (
 SAFETY_COMMANDS = ("ae", "resolve")  # anywhere in the staff chat: see support_safety
 STAFF_COMMANDS = ("alias", *SAFETY_COMMANDS, *TOPIC_COMMANDS)
 MAX_ALIAS = 32
-REFUSED_TOPIC = "⛔ Only helpers can do that here."
+REFUSED = "Only helpers can do that here."  # a button press's answer, too
+REFUSED_TOPIC = f"⛔ {REFUSED}"
 REFUSED_PRIVATE = "Those commands are for helpers, in the helpers' group."
 
 
