@@ -148,6 +148,12 @@ REASONS = {
 }
 
 
+def handover_text(payload: dict[str, Any]) -> str:
+    """A patient asked for a helper: who, and why (a reason code, never their words)."""
+    who, reason = escape(str(payload["pseudonym"])), escape(str(payload["reason"]))
+    return f"🙋 {who} would like to talk with a helper ({reason})."
+
+
 def alert_text(payload: dict[str, Any], link: str, mention: str = "") -> str:
     """An alert: pseudonym, reason, scores, a link to the topic; never the patient's words."""
     detail = payload.get("detail") or {}

@@ -17,7 +17,6 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import timedelta
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -32,6 +31,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, FSInputFile, Message
 
 from bot.app import App
+from bot.care.support_cards import alert_text, handover_text
 from bot.telegram.limits import Limits
 from bot.telegram.render import Part, render
 from bot.telegram.settling import Settler
@@ -311,19 +311,9 @@ def _backoff(attempts: int) -> float:
     return random.uniform(0, min(BACKOFF_CAP, 2.0 ** max(attempts, 1)))
 
 
-def alert_text(payload: dict[str, Any]) -> str:
-    """A safety alert for staff: pseudonym, reason and scores, never the patient's words."""
-    detail = ", ".join(f"{key} {value}" for key, value in sorted(payload["detail"].items()))
-    level = escape(str(payload["level"]).upper())
-    who, reason = escape(str(payload["pseudonym"])), escape(str(payload["reason"]))
-    text = f"⚠️ <b>{level}</b> alert for {who}: {reason}"
-    return f"{text}\n{escape(detail)}" if detail else text
+def _alert_unlinked(payload: dict[str, Any]) -> str:
+    return alert_text(payload, link="")  # without forum topics there is no topic to link to
 
 
-def handover_text(payload: dict[str, Any]) -> str:
-    """A patient asked for a helper."""
-    who, reason = escape(str(payload["pseudonym"])), escape(str(payload["reason"]))
-    return f"🙋 {who} would like to talk with a helper ({reason})."
-
-
-STAFF_TEXTS = {"alert": alert_text, "handover": handover_text}
+# Staff rows when no forum topics are attached: the cards staff delivery shows, as plain text.
+STAFF_TEXTS = {"alert": _alert_unlinked, "handover": handover_text}

@@ -22,6 +22,7 @@ from bot.care.support import V_CLOSED, Support, to_staff
 from bot.care.support_cards import (
     Snapshot,
     alert_text,
+    handover_text,
     relay_header,
     scores_line,
     snapshot,
@@ -189,10 +190,7 @@ class StaffDelivery:
         if kind == "alert":
             return await self._alert(where, payload)
         if kind == "handover":
-            html = (
-                f"🙋 {payload['pseudonym']} would like to talk with a helper ({payload['reason']})."
-            )
-            return await self._text(where, html)
+            return await self._text(where, handover_text(payload))
         return await self._text(
             where, str(payload.get("html", "")), payload.get("buttons"), payload.get("reply_to")
         )
