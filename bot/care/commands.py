@@ -12,11 +12,11 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from bot.care import outgoing, phrases, progress
+from bot.care import outgoing, pause_resume, phrases, progress
 from bot.care.conversations import Conversations
 from bot.care.effects import send
 from bot.care.hooks import FinishHook
-from bot.care.pausing import hold_plan, resume_plan
+from bot.care.inbound import handled_before, patient_for_new_event
 from bot.care.ports import Patient, Run, UnitOfWork
 from bot.care.safety import SAFETY_KIND
 from bot.care.safety_followup import followup_due
@@ -47,6 +47,7 @@ PLANNED_KINDS = ("module_release", "reminder", "checkin", "measure", "homework_r
 LESSON_KINDS = ("module_release", "reminder", "homework_reminder")
 LESSON_RUNS = ("module", "reminder")
 LESSONS_STOPPED = "lessons_stopped"  # the enrolment's status once the lessons were stopped
+PAUSE_MARKS = {"paused": "⏸", "resumed": "▶️"}  # as the staff chat shows a pause and a resume
 
 
 @dataclass
@@ -64,9 +65,7 @@ class Commands:
         if not self.known(command):
             return False
         async with self.conversations.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
-                return False
-            patient = await uow.patients.get(patient_id)
+            patient = await patient_for_new_event(uow, key, patient_id)
             if patient is None:
                 return False
             if command == "mydata":
@@ -91,7 +90,7 @@ class Commands:
     ) -> None:
         """A patient command in a group: say, once, that Daybreak works in private chats."""
         async with self.conversations.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             reply = outgoing.text_payload(phrases.say("group_refusal", language))
             await uow.outbox.enqueue(
@@ -146,22 +145,21 @@ class Commands:
     async def _paused(
         self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
     ) -> None:
-        if outcome == "paused":
-            await uow.patients.update(patient, status="paused")
-            await hold_plan(uow, patient, self.conversations.clock.now())  # planned items wait
-            await uow.audit.append(
-                f"patient:{patient.pseudonym}", "patient.paused", patient.pseudonym
-            )
+        if outcome == "paused":  # the flow has told the patient
+            await pause_resume.pause(uow, patient, self._requester(patient, "paused"))
 
     async def _resumed(
         self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str
     ) -> None:
-        if patient.status == "paused":
-            await uow.patients.update(patient, status="active")
-            await resume_plan(uow, patient, self.conversations.clock.now())  # come back later
-            await uow.audit.append(
-                f"patient:{patient.pseudonym}", "patient.resumed", patient.pseudonym
-            )
+        await pause_resume.resume(uow, patient, self._requester(patient, "resumed"))
+
+    def _requester(self, patient: Patient, done: str) -> pause_resume.Requester:
+        """The patient asked: their helper, if they have one, hears of it in their topic."""
+        guided = self.conversations.staffed and patient.care_mode == "guided"
+        note = f"{PAUSE_MARKS[done]} {escape(patient.pseudonym)} {done} their programme."
+        return pause_resume.Requester(
+            f"patient:{patient.pseudonym}", tell_helper=note if guided else None
+        )
 
     async def _menu(
         self, uow: UnitOfWork, patient: Patient, run: Run, state: RunState, outcome: str

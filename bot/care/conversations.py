@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.care import outgoing, phrases
 from bot.care.effects import PROFILE_VARIABLES, Step, apply_effects, send
 from bot.care.hooks import EffectWatch, FlowHooks
+from bot.care.inbound import handled_before
 from bot.care.ports import (
     PRIORITY_BULK,
     PRIORITY_INTERACTIVE,
@@ -66,7 +67,7 @@ class Conversations:
         """The patient tapped a button; True when it was a current button of theirs."""
         button = outgoing.parse_callback(data)
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return False
             patient = await self._patient(uow, patient_id)
             run = await uow.runs.get_active(patient_id)
@@ -82,7 +83,7 @@ class Conversations:
     async def edited(self, patient_id: int, key: str | None, text: str) -> bool:
         """An edited message: the new text answers the open question if it fits, else noted."""
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return False
             patient = await self._patient(uow, patient_id)
             if not await self._screen(uow, patient, text):
@@ -118,7 +119,7 @@ class Conversations:
         **values: Any,
     ) -> bool:
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return False
             patient = await self._patient(uow, patient_id)
             if said is None or not await self._screen(uow, patient, said):
@@ -129,7 +130,7 @@ class Conversations:
 
     async def _handle(self, patient_id: int, key: str | None, event: TextAnswer) -> bool:
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return False
             patient = await self._patient(uow, patient_id)
             if not await self._screen(uow, patient, event.text):

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from bot.care import eligibility
 from bot.care.conversations import Conversations
+from bot.care.inbound import handled_before
 from bot.care.ports import Patient, Run, UnitOfWork
 from bot.care.programme import Programme
 from flows.runtime import RunState
@@ -64,7 +65,7 @@ class Enrolment:
     ) -> int | None:
         """/start: find or create the patient and begin (or resume) onboarding; their id."""
         async with self.conversations.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return await uow.identities.find_patient_id(messenger, external_id)
             patient = await self._find(uow, messenger, external_id)
             if patient is None:

@@ -17,6 +17,7 @@ from typing import Any
 from bot.care import outgoing
 from bot.care.conversations import Conversations
 from bot.care.effects import send
+from bot.care.inbound import patient_for_new_event
 from bot.care.messages import OutboxPayload, RelayCopyMessage, RelayMessage
 from bot.care.ports import PRIORITY_INTERACTIVE, Patient, UnitOfWork
 from bot.config import Settings
@@ -137,9 +138,7 @@ class Support:
     async def request(self, patient_id: int, key: str | None) -> None:
         """/helper: open the relay (guided), or say what help there is (unguided)."""
         async with self.conversations.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
-                return
-            patient = await uow.patients.get(patient_id)
+            patient = await patient_for_new_event(uow, key, patient_id)
             if patient is not None:
                 await self.begin(uow, patient)
                 await uow.commit()
@@ -178,9 +177,7 @@ class Support:
         if edited:
             html = f"✏️ <i>edited:</i> {html}"
         async with self.conversations.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
-                return
-            patient = await uow.patients.get(patient_id)
+            patient = await patient_for_new_event(uow, key, patient_id)
             if patient is None:
                 return
             if not await self._coalesce(uow, patient, html):
@@ -198,9 +195,7 @@ class Support:
     ) -> None:
         """Pass on a photo, voice note or document (copied, so the patient stays anonymous)."""
         async with self.conversations.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
-                return
-            patient = await uow.patients.get(patient_id)
+            patient = await patient_for_new_event(uow, key, patient_id)
             if patient is None:
                 return
             payload = RelayCopyMessage(

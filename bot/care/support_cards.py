@@ -11,7 +11,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from bot.care.messages import AlertMessage
+from bot.care.messages import AlertMessage, HandoverMessage
 from bot.care.outcomes import Measure, Result, outcomes
 from bot.care.ports import Patient, UnitOfWork
 
@@ -147,6 +147,12 @@ REASONS = {
     "behind_schedule": "behind schedule after every reminder",
     "safety_check": "said they are not safe",
 }
+
+
+def handover_text(handover: HandoverMessage) -> str:
+    """A patient asked for a helper: who, and why (a reason code, never their words)."""
+    who, reason = escape(handover.pseudonym), escape(handover.reason)
+    return f"🙋 {who} would like to talk with a helper ({reason})."
 
 
 def alert_text(alert: AlertMessage, link: str, scores: str = "") -> str:

@@ -25,6 +25,7 @@ from bot.care.grading import (
     resolve_data,
     step_buttons,
 )
+from bot.care.inbound import handled_before
 from bot.care.messages import StaffTextMessage, buttons_of
 from bot.care.ports import (
     PRIORITY_INTERACTIVE,
@@ -103,7 +104,7 @@ class SafetyDesk:
     ) -> Screen | None:
         """Resolve an alert with an outcome (and a note); None for a repeated update."""
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return None
             by = actor(await _member(uow, user_id))
             screen = await self._resolve(uow, by, alert_id, resolution, note)
@@ -142,7 +143,7 @@ class SafetyDesk:
         resolution = _resolution_word(outcome)
         note = (words if resolution else rest).strip()[:MAX_NOTE] or None
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             by = actor(await _member(uow, user_id))
             if alert_id is None:
@@ -179,7 +180,7 @@ class SafetyDesk:
         """/ae: the events to grade; /ae EVENT: grade it with buttons, or with key=value words."""
         event_id, rest = _numbered(args)
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             by = actor(await _member(uow, user_id))
             if event_id is None:
@@ -207,7 +208,7 @@ class SafetyDesk:
     ) -> Screen | None:
         """A grading button: the next question, or (after the last) the grading stored."""
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return None
             event = await uow.adverse_events.get(event_id)
             grade = grade_from_codes(codes)

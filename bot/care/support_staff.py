@@ -13,8 +13,9 @@ import logging
 from dataclasses import dataclass, field
 from html import escape
 
-from bot.care import eligibility, outgoing, planner, progress
-from bot.care.effects import patient_target, send
+from bot.care import eligibility, outgoing, pause_resume, planner, progress
+from bot.care.effects import patient_target
+from bot.care.inbound import handled_before
 from bot.care.messages import (
     Button,
     HelperCopyMessage,
@@ -22,7 +23,6 @@ from bot.care.messages import (
     StaffPhotoMessage,
     StaffTextMessage,
 )
-from bot.care.pausing import hold_plan, resume_plan
 from bot.care.ports import PRIORITY_BULK, Fired, Patient, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.care.programme import Programme
 from bot.care.support import (
@@ -46,13 +46,19 @@ TOPIC_COMMANDS = (
 SAFETY_COMMANDS = ("ae", "resolve")  # anywhere in the staff chat: see support_safety
 STAFF_COMMANDS = ("alias", *SAFETY_COMMANDS, *TOPIC_COMMANDS)
 MAX_ALIAS = 32
-REFUSED_TOPIC = "⛔ Only helpers can do that here."
+REFUSED = "Only helpers can do that here."  # a button press's answer, too
+REFUSED_TOPIC = f"⛔ {REFUSED}"
 REFUSED_PRIVATE = "Those commands are for helpers, in the helpers' group."
 
 
 def actor(member: StaffMember) -> str:
     """How the audit log names a helper: their alias, else their staff number."""
     return (member.alias or f"staff#{member.id}")[:64]
+
+
+def _requester(member: StaffMember, words_for_patient: str) -> pause_resume.Requester:
+    """A helper asked: the patient is told (the helper sees the command's answer)."""
+    return pause_resume.Requester(actor(member), tell_patient=words_for_patient)
 
 
 @dataclass
@@ -100,7 +106,7 @@ class StaffActions:
     ) -> None:
         """Someone who is not staff tried to act as staff: audited (without who they are)."""
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             await uow.audit.append(
                 "not-staff", "staff.refused", None, {"where": where, "what": what}
@@ -127,7 +133,7 @@ class StaffActions:
         """/alias NAME: how replies to patients are signed."""
         alias = " ".join(alias.split())[:MAX_ALIAS]
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             if not alias:
                 await self._answer(uow, thread_id, "Usage: /alias NAME (how replies are signed)")
@@ -151,7 +157,7 @@ class StaffActions:
     ) -> None:
         """A helper wrote in a topic: a note (starts with "!") stays; anything else goes out."""
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             patient = await self._patient(uow, thread_id)
             if patient is None:
@@ -200,7 +206,7 @@ class StaffActions:
     ) -> None:
         """A staff command in a patient's topic."""
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return
             patient = await self._patient(uow, thread_id)
             if patient is None or command not in TOPIC_COMMANDS:
@@ -243,7 +249,7 @@ class StaffActions:
     async def encourage(self, user_id: int, patient_id: int, index: int, key: str | None) -> str:
         """A helper picked a template: it goes to the patient, filled and signed."""
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return ""
             patient = await uow.patients.get(patient_id)
             choices = self.templates.for_language(patient.language) if patient else []
@@ -264,19 +270,13 @@ class StaffActions:
         return f"Sent: {choices[index].title}"
 
     async def _pause(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
-        if p.status != "active":
+        if not await pause_resume.pause(uow, p, _requester(m, words("paused", p.language))):
             return f"{p.pseudonym} is {p.status}; nothing to pause."
-        await uow.patients.update(p, status="paused")
-        await hold_plan(uow, p, uow.clock())
-        await send(uow, p, outgoing.text_payload(words("paused", p.language)))
         return f"⏸ {p.pseudonym} paused by {escape(actor(m))}."
 
     async def _resume(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
-        if p.status != "paused":
+        if not await pause_resume.resume(uow, p, _requester(m, words("resumed", p.language))):
             return f"{p.pseudonym} is {p.status}; nothing to resume."
-        await uow.patients.update(p, status="active")
-        await resume_plan(uow, p, uow.clock())
-        await send(uow, p, outgoing.text_payload(words("resumed", p.language)))
         return f"▶️ {p.pseudonym} resumed by {escape(actor(m))}."
 
     async def _unlock(self, uow: UnitOfWork, m: StaffMember, p: Patient, args: str) -> str:
@@ -320,7 +320,7 @@ class StaffActions:
     async def acknowledge(self, user_id: int, alert_id: int, key: str | None) -> str | None:
         """The Acknowledge button: who took the alert; None when it was not open."""
         async with self.uow() as uow:
-            if key is not None and await uow.inbound.seen(key):
+            if await handled_before(uow, key):
                 return None
             member = await self._member(uow, user_id)
             if not await uow.alerts.acknowledge(alert_id, actor(member)):

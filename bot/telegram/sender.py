@@ -18,7 +18,6 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
@@ -41,6 +40,7 @@ from bot.care.messages import (
     UnreadablePayloadError,
 )
 from bot.care.ports import Clock, OutgoingMessage, UnitOfWorkFactory
+from bot.care.support_cards import alert_text, handover_text
 from bot.telegram.limits import Limits
 from bot.telegram.render import Part, render
 from bot.telegram.settling import Settler
@@ -342,23 +342,9 @@ def _worded(
     """Alerts and handovers in the plain staff chat (no forum topics) as a text of their own."""
     match payload:
         case AlertMessage():
-            return TextMessage(html=alert_text(payload))
+            # Without forum topics there is no topic to link to.
+            return TextMessage(html=alert_text(payload, link=""))
         case HandoverMessage():
             return TextMessage(html=handover_text(payload))
         case _:
             return payload
-
-
-def alert_text(alert: AlertMessage) -> str:
-    """A safety alert for staff: pseudonym, reason and scores, never the patient's words."""
-    detail = ", ".join(f"{key} {value}" for key, value in sorted(alert.detail.items()))
-    level = escape(alert.level.upper())
-    who, reason = escape(alert.pseudonym), escape(alert.reason)
-    text = f"⚠️ <b>{level}</b> alert for {who}: {reason}"
-    return f"{text}\n{escape(detail)}" if detail else text
-
-
-def handover_text(handover: HandoverMessage) -> str:
-    """A patient asked for a helper."""
-    who, reason = escape(handover.pseudonym), escape(handover.reason)
-    return f"🙋 {who} would like to talk with a helper ({reason})."

@@ -23,8 +23,8 @@ from bot.telegram.caller import Caller
 from bot.telegram.patients import event_key
 from bot.telegram.render import keyboard_for
 from bot.telegram.staff_access import StaffDirectory
+from bot.telegram.staff_gate import INACTIVE, StaffGate
 
-REFUSAL = "Only helpers can do that here."  # a button press's answer
 RELAYED_MEDIA = F.photo | F.voice | F.document | F.video | F.audio | F.animation
 
 
@@ -40,18 +40,11 @@ def _staff_chat(app: App, actions: StaffActions, directory: StaffDirectory) -> R
     staff_chat = app.settings.telegram.staff_chat_id
     router.message.filter(F.chat.id == staff_chat)
     router.callback_query.filter(F.message.chat.id == staff_chat)
-
-    async def allowed(message: Message, update: Update, bot: Bot, what: str) -> bool:
-        user = message.from_user
-        if user is not None and not user.is_bot and await directory.is_staff(bot, user.id):
-            return True
-        reply = message.message_thread_id if what.startswith("/") else None
-        await actions.refused("staff chat", what, event_key(update), thread_id=reply)
-        return False
+    gate = StaffGate(directory, actions)
 
     @router.message(Command(*STAFF_COMMANDS))
     async def command(message: Message, update: Update, bot: Bot, command: CommandObject) -> None:
-        if not await allowed(message, update, bot, f"/{command.command}"):
+        if not await gate.message(message, update, bot, f"/{command.command}"):
             return
         assert message.from_user is not None
         if command.command == "alias":
@@ -70,7 +63,7 @@ def _staff_chat(app: App, actions: StaffActions, directory: StaffDirectory) -> R
         """A helper's message in a patient's topic goes to the patient (unless it is a note)."""
         if message.text and message.text.startswith("/"):
             return  # another bot's command, or a typo: never relayed
-        if not await allowed(message, update, bot, "message"):
+        if not await gate.message(message, update, bot, "message"):
             return
         assert message.from_user is not None
         await actions.message(
@@ -81,9 +74,7 @@ def _staff_chat(app: App, actions: StaffActions, directory: StaffDirectory) -> R
     @router.callback_query()
     async def pressed(query: CallbackQuery, update: Update, bot: Bot) -> None:
         """Acknowledge and encouragement buttons; the presser is checked, the data parsed."""
-        if not await directory.is_staff(bot, query.from_user.id):
-            await actions.refused("staff chat", "button", event_key(update))
-            await query.answer(REFUSAL, show_alert=True)
+        if not await gate.press(query, update, bot):
             return
         parts = (query.data or "").split(":")
         answer: str | None = None
@@ -101,7 +92,7 @@ def _staff_chat(app: App, actions: StaffActions, directory: StaffDirectory) -> R
             answer = await actions.encourage(uid, int(parts[1]), int(parts[2]), event_key(update))
             if isinstance(query.message, Message):
                 await query.message.edit_text(f"💌 {answer}")
-        await query.answer(answer or "This button is not active.")
+        await query.answer(answer or INACTIVE)
 
     return router
 

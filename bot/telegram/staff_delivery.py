@@ -42,6 +42,7 @@ from bot.care.support import V_CLOSED, Support, to_staff
 from bot.care.support_cards import (
     Snapshot,
     alert_text,
+    handover_text,
     relay_header,
     scores_line,
     snapshot,
@@ -231,7 +232,7 @@ class StaffDelivery:
             case AlertMessage():
                 return await self._alert(where, payload)
             case HandoverMessage():
-                return await self._text(where, _handover_line(payload))
+                return await self._text(where, handover_text(payload))
             case StaffTextMessage():
                 return await self._text(where, payload.html, payload.buttons, payload.reply_to)
             case TextMessage():
@@ -338,10 +339,6 @@ class StaffDelivery:
         async with self.app.uow() as uow:
             await to_staff(uow, receipt, PRIORITY_BULK)  # no patient_id: a block must not park it
             await uow.commit()
-
-
-def _handover_line(handover: HandoverMessage) -> str:
-    return f"🙋 {handover.pseudonym} would like to talk with a helper ({handover.reason})."
 
 
 def _title(title: str | dict[str, str]) -> str:

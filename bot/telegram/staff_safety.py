@@ -19,10 +19,10 @@ from bot.care.support_staff import SAFETY_COMMANDS, StaffActions
 from bot.telegram.patients import event_key
 from bot.telegram.render import keyboard_for
 from bot.telegram.staff_access import StaffDirectory
+from bot.telegram.staff_gate import INACTIVE, StaffGate
 
 log = logging.getLogger(__name__)
 
-REFUSAL = "Only helpers can do that here."
 SAFETY_BUTTONS = ("res:", "ae:")  # callback data prefixes this router answers
 
 
@@ -34,27 +34,25 @@ def safety_router(
     staff_chat = app.settings.telegram.staff_chat_id
     router.message.filter(F.chat.id == staff_chat)
     router.callback_query.filter(F.message.chat.id == staff_chat, F.data.startswith(SAFETY_BUTTONS))
+    gate = StaffGate(directory, actions)
 
     @router.message(Command(*SAFETY_COMMANDS))
     async def command(message: Message, update: Update, bot: Bot, command: CommandObject) -> None:
-        user = message.from_user
-        thread = message.message_thread_id
-        if user is None or user.is_bot or not await directory.is_staff(bot, user.id):
-            what = f"/{command.command}"
-            await actions.refused("staff chat", what, event_key(update), thread_id=thread)
+        if not await gate.message(message, update, bot, f"/{command.command}"):
             return
+        assert message.from_user is not None
         handle = desk.events if command.command == "ae" else desk.resolve_command
-        await handle(user.id, thread, command.args or "", event_key(update))
+        await handle(
+            message.from_user.id, message.message_thread_id, command.args or "", event_key(update)
+        )
 
     @router.callback_query()
     async def pressed(query: CallbackQuery, update: Update, bot: Bot) -> None:
-        if not await directory.is_staff(bot, query.from_user.id):
-            await actions.refused("staff chat", "button", event_key(update))
-            await query.answer(REFUSAL, show_alert=True)
+        if not await gate.press(query, update, bot):
             return
         screen = await desk.press(query.from_user.id, query.data or "", event_key(update))
         if screen is None:
-            await query.answer("This button is not active.")
+            await query.answer(INACTIVE)
             return
         if screen.html and isinstance(query.message, Message):
             await _show(query.message, screen)

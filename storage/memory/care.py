@@ -16,16 +16,13 @@ class MemoryConsentRepository(MemoryRepository):
 
     async def record(self, patient_id: int, text_revision: str, agreed: bool) -> Consent:
         """Record one consent decision."""
-        consent_id = self.workspace.next_id(Consent.__tablename__)
-        consent = Consent(
-            id=consent_id,
+        return self.workspace.insert(
+            Consent,
             patient_id=patient_id,
             text_revision=text_revision,
             agreed=agreed,
             at=self.clock(),
         )
-        self.workspace.table(Consent.__tablename__)[consent_id] = consent
-        return consent
 
     async def latest(self, patient_id: int) -> Consent | None:
         """Return the patient's most recent consent decision."""
@@ -46,9 +43,8 @@ class MemoryEnrolmentRepository(MemoryRepository):
         self, patient_id: int, programme: str, *, release_policy: str = "weekly"
     ) -> Enrolment:
         """Enrol a patient, starting now at module 0."""
-        enrolment_id = self.workspace.next_id(Enrolment.__tablename__)
-        enrolment = Enrolment(
-            id=enrolment_id,
+        return self.workspace.insert(
+            Enrolment,
             patient_id=patient_id,
             programme=programme,
             started_at=self.clock(),
@@ -56,8 +52,6 @@ class MemoryEnrolmentRepository(MemoryRepository):
             status="active",
             release_policy=release_policy,
         )
-        self.workspace.table(Enrolment.__tablename__)[enrolment_id] = enrolment
-        return enrolment
 
     async def current(self, patient_id: int) -> Enrolment | None:
         """Return the patient's most recent enrolment."""

@@ -48,9 +48,8 @@ class MemoryOutboxRepository(MemoryRepository):
     ) -> int:
         """Queue a message for a target (e.g. 'patient:12', 'staff:-100:7'); return its id."""
         now = self.clock()
-        message_id = self.workspace.next_id(OutboxMessage.__tablename__)
-        self.workspace.table(OutboxMessage.__tablename__)[message_id] = OutboxMessage(
-            id=message_id,
+        message = self.workspace.insert(
+            OutboxMessage,
             patient_id=patient_id,
             target_kind=target_kind,
             target_key=target_key,
@@ -66,7 +65,7 @@ class MemoryOutboxRepository(MemoryRepository):
             sent_at=None,
             telegram_message_id=None,
         )
-        return message_id
+        return message.id
 
     async def last_unclaimed(
         self, target_key: str, patient_id: int, priority: int = PRIORITY_INTERACTIVE

@@ -66,9 +66,8 @@ class MemoryPatientRepository(MemoryRepository):
             "daily_checkin": False,
             **fields,
         }
-        patient_id = self.workspace.next_id(Patient.__tablename__)
-        patient = Patient(
-            id=patient_id,
+        return self.workspace.insert(
+            Patient,
             pseudonym=self._unused_pseudonym(),
             alias_enc=_seal(alias),
             language=language,
@@ -77,8 +76,6 @@ class MemoryPatientRepository(MemoryRepository):
             created_at=self.clock(),
             **values,
         )
-        self.workspace.table(Patient.__tablename__)[patient_id] = patient
-        return patient
 
     def _unused_pseudonym(self) -> str:
         taken = {p.pseudonym for p in self._all()}
@@ -171,9 +168,8 @@ class MemoryIdentityRepository(MemoryRepository):
         """Link a messenger account (and its chat) to a patient."""
         if _find(self, messenger, external_id) is not None:
             raise ValueError("not unique: this messenger account is linked already")
-        identity_id = self.workspace.next_id(MessengerIdentity.__tablename__)
-        self.workspace.table(MessengerIdentity.__tablename__)[identity_id] = MessengerIdentity(
-            id=identity_id,
+        self.workspace.insert(
+            MessengerIdentity,
             patient_id=patient_id,
             messenger=messenger,
             external_id_enc=str(external_id).encode(),

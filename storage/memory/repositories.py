@@ -63,9 +63,8 @@ class MemoryScheduledItemRepository(MemoryRepository):
         """Schedule unless `key` exists already (e.g. 'release:patient:3:module:2'); True if new."""
         if await self.get_by_key(key) is not None:
             return False
-        item_id = self.workspace.next_id(ScheduledItem.__tablename__)
-        self.workspace.table(ScheduledItem.__tablename__)[item_id] = ScheduledItem(
-            id=item_id,
+        self.workspace.insert(
+            ScheduledItem,
             key=key,
             kind=kind,
             patient_id=patient_id,

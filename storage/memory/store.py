@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import instrumentation
@@ -13,6 +13,7 @@ from sqlalchemy.orm import instrumentation
 from storage.models import Base
 
 Table = dict[Hashable, Base]
+RowT = TypeVar("RowT", bound=Base)
 
 
 @functools.cache
@@ -80,6 +81,13 @@ class Workspace:
         value = self._store.counters.get(name, 0) + 1
         self._store.counters[name] = value
         return value
+
+    def insert(self, model: type[RowT], **values: Any) -> RowT:
+        """Add a row under its table's next id, as an INSERT would; return it."""
+        row_id = self.next_id(model.__tablename__)
+        row = model(id=row_id, **values)
+        self.table(model.__tablename__)[row_id] = row
+        return row
 
     def merge(self) -> None:
         """Write the rows this unit of work added, changed or deleted into the store."""

@@ -4,6 +4,7 @@ forget."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -100,11 +101,16 @@ async def test_settings_change_name_time_zone_and_language(app: App, patient: Pa
         assert uow.patients.alias(row) == "Bea"
 
 
-async def test_stop_and_keep_withdraws_but_keeps_answers(app: App, patient: Patient):
+async def withdraw_keeping_answers(patient: Patient) -> list[dict[str, Any]]:
+    """Onboard, then /stop: stop everything, keep the answers for the study."""
     await onboard(patient)
     await patient.command("stop")
     await patient.tap("Stop everything")
-    shown = await patient.tap("Keep my answers for the study")
+    return await patient.tap("Keep my answers for the study")
+
+
+async def test_stop_and_keep_withdraws_but_keeps_answers(app: App, patient: Patient):
+    shown = await withdraw_keeping_answers(patient)
     assert "I won't message you again" in texts(shown)
     row = await patient_row(app, patient)
     assert row is not None
@@ -112,6 +118,22 @@ async def test_stop_and_keep_withdraws_but_keeps_answers(app: App, patient: Pati
     async with app.uow() as uow:
         assert len(await uow.questionnaires.list_for_patient(patient.pid)) == 2
         assert await uow.runs.get_active(patient.pid) is None
+
+
+async def test_a_withdrawn_patient_is_not_brought_back_by_pause_and_resume(
+    app: App, patient: Patient
+):
+    await withdraw_keeping_answers(patient)
+    await patient.command("pause")
+    await patient.tap("Yes")
+    await patient.command("resume")
+    row = await patient_row(app, patient)
+    assert row is not None
+    assert row.status == "withdrawn"  # only /start brings them back, through consent again
+    async with app.uow() as uow:
+        actions = [e.action for e in await uow.audit.list()]
+    assert "patient.paused" not in actions
+    assert "patient.resumed" not in actions
 
 
 async def test_stop_and_delete_removes_the_patient(app: App, patient: Patient):
