@@ -18,7 +18,6 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import BufferedInputFile, ReplyParameters
 
-from bot.app import App
 from bot.care.messages import (
     AlertMessage,
     Button,
@@ -37,7 +36,7 @@ from bot.care.messages import (
     UnreadablePayload,
     UnreadablePayloadError,
 )
-from bot.care.ports import PRIORITY_BULK, OutgoingMessage
+from bot.care.ports import PRIORITY_BULK, OutgoingMessage, UnitOfWorkFactory
 from bot.care.support import V_CLOSED, Support, to_staff
 from bot.care.support_cards import (
     Snapshot,
@@ -51,6 +50,7 @@ from bot.care.support_cards import (
 )
 from bot.telegram.limits import Limits
 from bot.telegram.render import MAX_CAPTION, keyboard_of, split_text
+from flows.library import FlowLibrary
 
 log = logging.getLogger(__name__)
 
@@ -111,13 +111,20 @@ def helper_message(payload: OutboxPayload | UnreadablePayload) -> HelperMessage:
 class StaffDelivery:
     """Sends what the care layer queued for helpers (and helpers' words for patients)."""
 
-    def __init__(self, app: App, bot: Bot, limits: Limits, support: Support) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        library: FlowLibrary,
+        bot: Bot,
+        limits: Limits,
+        support: Support,
+    ) -> None:
         """Deliver into `telegram.staff_chat_id` with the sender's limits."""
-        self.app = app
+        self.uow = uow
         self.bot = bot
         self.limits = limits
         self.support = support
-        self.titles = {fid: _title(flow.title) for fid, flow in app.library.flows.items()}
+        self.titles = {fid: _title(flow.title) for fid, flow in library.flows.items()}
 
     @property
     def chat_id(self) -> int:
@@ -162,12 +169,12 @@ class StaffDelivery:
 
     async def _purpose_topic(self, purpose: str) -> int:
         key = self.support.config.staff_key
-        async with self.app.uow() as uow:
+        async with self.uow() as uow:
             thread = await uow.support_topics.get_purpose(key, purpose)
         if thread is not None:
             return thread
         created = await self.bot.create_forum_topic(self.chat_id, PURPOSE_NAMES[purpose])
-        async with self.app.uow() as uow:
+        async with self.uow() as uow:
             await uow.support_topics.set_purpose(key, purpose, created.message_thread_id)
             await uow.commit(notify=False)
         return created.message_thread_id
@@ -175,7 +182,7 @@ class StaffDelivery:
     async def _patient_topic(self, patient_id: int) -> Where | None:
         """The patient's topic, created or renamed as needed; None if the patient is gone."""
         key = self.support.config.staff_key
-        async with self.app.uow() as uow:
+        async with self.uow() as uow:
             patient = await uow.patients.get(patient_id)
             if patient is None:
                 return None
@@ -185,7 +192,7 @@ class StaffDelivery:
             known = (topic.thread_id, topic.name) if topic else None
         if known is None:
             created = await self.bot.create_forum_topic(self.chat_id, name)
-            async with self.app.uow() as uow:
+            async with self.uow() as uow:
                 await uow.support_topics.set(patient_id, key, created.message_thread_id, name)
                 await uow.commit(notify=False)
             log.info("support topic created: patient=%s", shot.pseudonym)
@@ -204,13 +211,13 @@ class StaffDelivery:
                 return  # the send that follows fails too, and remakes the topic
             if "not_modified" not in error.message.lower():
                 raise
-        async with self.app.uow() as uow:
+        async with self.uow() as uow:
             await uow.support_topics.rename(patient_id, self.support.config.staff_key, name)
             await uow.commit(notify=False)
 
     async def _forget(self, address: Address) -> None:
         key = self.support.config.staff_key
-        async with self.app.uow() as uow:
+        async with self.uow() as uow:
             if (address.topic or "patient") == "patient" and address.patient_id:
                 await uow.support_topics.delete(address.patient_id, key)
             else:  # an alert or the digest: their own topic went
@@ -299,7 +306,7 @@ class StaffDelivery:
 
     async def _to_patient(self, payload: HelperMessage) -> int:
         """A helper's words (or media) for a patient, then a receipt in the topic."""
-        async with self.app.uow() as uow:
+        async with self.uow() as uow:
             chat = await uow.identities.chat_id(payload.patient_id, "telegram")
             patient = await uow.patients.get(payload.patient_id)
         if chat is None or patient is None:
@@ -336,7 +343,7 @@ class StaffDelivery:
             topic="patient", patient_id=payload.patient_id,
             html=html, reply_to=payload.staff_message_id or None,
         )  # fmt: skip
-        async with self.app.uow() as uow:
+        async with self.uow() as uow:
             await to_staff(uow, receipt, PRIORITY_BULK)  # no patient_id: a block must not park it
             await uow.commit()
 

@@ -19,7 +19,7 @@ def build_telegram(app: App, *, limits: Limits | None = None, batch: int = 200) 
     limits = limits or configured_limits(app.settings)
     staff = app.staff
     delivery = (
-        StaffDelivery(app, bot, limits, staff.support)
+        StaffDelivery(app.uow, app.library, bot, limits, staff.support)
         if staff is not None and staff.support.enabled
         else None
     )  # forum topics, relays and alerts
