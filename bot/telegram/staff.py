@@ -123,7 +123,9 @@ def _relay(support: Support, actions: StaffActions) -> Router:
             await support.stop(pid)
         raise SkipHandler
 
-    @router.message(F.text | RELAYED_MEDIA)
+    # Never a command: `any_command` above ended the relay and passed the command on, but
+    # this handler comes next in the same router with the caller's "relaying" already read.
+    @router.message((F.text & ~F.text.startswith("/")) | RELAYED_MEDIA)
     async def relay(message: Message, update: Update, caller: Caller) -> None:
         pid = await caller.patient_id()
         if pid is None or not await caller.relaying():

@@ -66,6 +66,24 @@ async def test_relay_both_ways_with_text_photo_note_and_topic_recreated(rig: Rig
     assert rig.fake.rate_limited == []
 
 
+async def test_a_command_during_the_relay_runs_and_is_not_passed_on(rig: Rig):
+    """/help while talking to a helper ends the relay and shows help; the helper never sees it."""
+    await enrol_guided(rig.app)
+    await rig.patient_says("/helper")
+    await rig.patient_says("can we talk on Friday?")
+    await rig.settled()
+    thread = await rig.topic_of_patient()
+    await rig.patient_says("/help")
+    await rig.settled()
+    assert any("What you can send me" in t for t in rig.patient_texts())
+    assert not any("/help" in t for t in rig.topic_texts(thread))
+    # The relay ended: what the patient types next goes to the conversation, not the helper.
+    relayed = len(rig.topic_texts(thread))
+    await rig.patient_says("thanks")
+    await rig.settled()
+    assert len(rig.topic_texts(thread)) == relayed
+
+
 async def test_an_edit_is_carried_over(rig: Rig):
     await enrol_guided(rig.app)
     await rig.patient_says("/helper")
