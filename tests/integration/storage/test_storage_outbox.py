@@ -124,7 +124,7 @@ async def test_releasing_leases_frees_only_claims_not_backoffs_or_deferrals(any_
         await u.outbox.enqueue(
             target_kind="patient",
             target_key="patient:4",
-            payload={"text": "deferred"},
+            payload=TextMessage(html="deferred"),
             not_before=clock() + timedelta(hours=1),
         )
         await u.commit()
@@ -136,7 +136,7 @@ async def test_releasing_leases_frees_only_claims_not_backoffs_or_deferrals(any_
         assert await u.outbox.release_leases() == 1
         await u.commit()
     again = await _claim(uow)
-    assert sorted(m.payload["text"] for m in again) == ["after", "leased"]
+    assert sorted(m.payload.html for m in again) == ["after", "leased"]
     async with uow() as u:
         assert await u.outbox.release_leases() == 2  # claimed again just now, by a sender that died
         await u.rollback()

@@ -97,7 +97,7 @@ class Rig:
     async def set_row(self, message_id: int, **values: Any) -> None:
         async with self.app.uow() as uow:
             where = OutboxMessage.id == message_id
-            await uow.session.execute(sa.update(OutboxMessage).where(where).values(**values))
+            await uow._session.execute(sa.update(OutboxMessage).where(where).values(**values))
             await uow.commit()
 
     async def rows(self) -> dict[int, OutboxMessage]:
