@@ -80,6 +80,11 @@ class Address:
     thread_id: int | None = None
     alert: bool = False  # an alert names no topic: it goes to the alerts topic
 
+    @property
+    def topic_kind(self) -> str:
+        """The topic this goes to: "patient", "thread", "digest" or "alerts"."""
+        return self.topic or ("alerts" if self.alert else "patient")
+
 
 def address_of(payload: OutboxPayload | UnreadablePayload) -> Address:
     """The address a staff message carries."""
@@ -157,7 +162,7 @@ class StaffDelivery:
     # ---------------------------------------------------------------- topics
 
     async def _where(self, address: Address) -> Where:
-        topic = address.topic or ("alerts" if address.alert else "patient")
+        topic = address.topic_kind
         if topic == "thread":  # an answer where a command was given (None: the General topic)
             return Where(address.thread_id or 0)
         if topic == "patient" and address.patient_id is not None:
@@ -218,10 +223,10 @@ class StaffDelivery:
     async def _forget(self, address: Address) -> None:
         key = self.support.config.staff_key
         async with self.uow() as uow:
-            if (address.topic or "patient") == "patient" and address.patient_id:
+            if address.topic_kind == "patient" and address.patient_id:
                 await uow.support_topics.delete(address.patient_id, key)
             else:  # an alert or the digest: their own topic went
-                purpose = "digest" if address.topic == "digest" else "alerts"
+                purpose = "digest" if address.topic_kind == "digest" else "alerts"
                 await uow.support_topics.delete_purpose(key, purpose)
             await uow.commit(notify=False)
 

@@ -131,3 +131,30 @@ async def test_resolve_and_ae_commands_with_buttons(rig: Rig):
     async with rig.app.uow() as uow:
         refused = [e for e in await uow.audit.list() if e.action == "staff.refused"]
     assert [e.detail for e in refused] == [{"where": "staff chat", "what": "/ae"}]
+
+
+async def test_an_alert_after_the_alerts_topic_was_deleted_makes_it_again(rig: Rig):
+    """The alerts topic is remade; the patient's own topic, which the alert links to, is kept."""
+    pid = await enrol_guided(rig.app)
+    await rig.patient_says("/helper")
+    await rig.patient_says("hello")
+    await rig.settled()
+    patient_thread = await rig.topic_of_patient()
+    async with rig.app.uow() as uow:
+        patient = await uow.patients.get(pid)
+        assert patient is not None
+        await open_alert(uow, patient, "phq9_item9", "urgent", {"item9": 2}, "phq9")
+        await uow.commit()
+    await rig.settled()
+    gone = _alerts_topic(rig)
+    rig.fake.delete_topic(STAFF_CHAT, gone)
+
+    async with rig.app.uow() as uow:
+        await open_alert(uow, patient, "patient_not_safe", "urgent", {}, "safety")
+        await uow.commit()
+        second = (await uow.alerts.list_for_patient(pid))[-1]
+    await rig.settled()
+    remade = _alerts_topic(rig)
+    assert remade != gone
+    assert any(f"alert #{second.id}" in t for t in rig.topic_texts(remade))
+    assert await rig.topic_of_patient() == patient_thread
