@@ -21,6 +21,7 @@ import pytest
 import pytest_asyncio
 
 from tests.fakebot import FakeBotApi, Limits
+from tests.support.pace import start_budget
 
 ROOT = Path(__file__).resolve().parents[3]
 WAIT = 15.0  # the longest any single expectation may take
@@ -69,13 +70,18 @@ class BotProcess:
             )  # fmt: skip
         if ready:
             wanted = "setWebhook" if "--webhook" in args else "getUpdates"
-            await eventually(
-                lambda: (
-                    self._exited()
-                    or any(r["method"] == wanted for r in self.fake.requests[before:])
-                ),
-                what=f"the bot to call {wanted}",
-            )
+            try:
+                await eventually(
+                    lambda: (
+                        self._exited()
+                        or any(r["method"] == wanted for r in self.fake.requests[before:])
+                    ),
+                    within=start_budget(WAIT),
+                    what=f"the bot to call {wanted}",
+                )
+            except AssertionError:
+                await self.kill()  # a bot that never got going must not outlive its test
+                raise
             assert self.process.returncode is None, f"the bot exited early:\n{self.output()}"
         return self
 
