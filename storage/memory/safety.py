@@ -10,7 +10,7 @@ from storage.memory.repositories import MemoryRepository
 from storage.memory.store import Workspace
 from storage.memory.tables import add, get, rows, stored_json
 from storage.models import AdverseEvent, Alert, AuditEntry, Patient
-from storage.repositories.adverse_events import ALERT_OPENED, PATHWAY_STARTED
+from storage.repositories.adverse_events import JoinsOneEvent
 from storage.repositories.adverse_events import _summary as summary
 from storage.repositories.base import Clock
 
@@ -166,7 +166,7 @@ class MemoryAuditRepository(MemoryRepository):
         return found[-limit:] if limit > 0 else []
 
 
-class MemoryAdverseEventRepository(MemoryRepository):
+class MemoryAdverseEventRepository(JoinsOneEvent, MemoryRepository):
     """Safety events: the first trigger opens one, later alerts and triggers join it."""
 
     def __init__(self, workspace: Workspace, clock: Clock) -> None:
@@ -208,25 +208,8 @@ class MemoryAdverseEventRepository(MemoryRepository):
         found = [e for e in await self.list_for_patient(patient_id) if e.id in ongoing]
         return found[-1] if found else None
 
-    async def for_alert(
-        self, patient_id: int, trigger: str, detail: dict[str, Any] | None = None
-    ) -> AdverseEvent:
-        """The event a new alert belongs to: the ongoing one, else a new one it opens."""
-        found = await self.current(patient_id)
-        return found or await self.record(patient_id, trigger, ALERT_OPENED, detail)
-
-    async def pathway_started(
-        self, patient_id: int, trigger: str, detail: dict[str, Any] | None = None
-    ) -> AdverseEvent:
-        """The safety pathway started: log it on the ongoing event, or open one for it."""
-        event = await self.current(patient_id)
-        if event is None:
-            return await self.record(patient_id, trigger, PATHWAY_STARTED, detail)
-        if event.response == ALERT_OPENED:
-            # The alert came first in the same event: the pathway's trigger names it.
-            event.trigger, event.response = trigger, PATHWAY_STARTED
-            event.detail = stored_json({**event.detail, **(detail or {})})
-        return event
+    async def _join(self, event: AdverseEvent, detail: dict[str, Any]) -> None:
+        event.detail = stored_json(detail)
 
     async def get(self, event_id: int) -> AdverseEvent | None:
         """Return an event by id."""

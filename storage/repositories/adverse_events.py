@@ -15,7 +15,48 @@ ALERT_OPENED = "alert_opened"
 PATHWAY_STARTED = "safety_pathway_started"
 
 
-class AdverseEventRepository(Repository):
+class JoinsOneEvent:
+    """How a patient's alerts and safety pathway join one adverse event, in any store."""
+
+    async def current(self, patient_id: int) -> AdverseEvent | None:
+        """The patient's ongoing event (the store says what "ongoing" is)."""
+        raise NotImplementedError
+
+    async def record(
+        self,
+        patient_id: int,
+        trigger: str,
+        response: str,
+        detail: dict[str, Any] | None = None,
+    ) -> AdverseEvent:
+        """Log a new safety event and the programme's response."""
+        raise NotImplementedError
+
+    async def _join(self, event: AdverseEvent, detail: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    async def for_alert(
+        self, patient_id: int, trigger: str, detail: dict[str, Any] | None = None
+    ) -> AdverseEvent:
+        """The event a new alert belongs to: the ongoing one, else a new one it opens."""
+        found = await self.current(patient_id)
+        return found or await self.record(patient_id, trigger, ALERT_OPENED, detail)
+
+    async def pathway_started(
+        self, patient_id: int, trigger: str, detail: dict[str, Any] | None = None
+    ) -> AdverseEvent:
+        """The safety pathway started: log it on the ongoing event, or open one for it."""
+        event = await self.current(patient_id)
+        if event is None:
+            return await self.record(patient_id, trigger, PATHWAY_STARTED, detail)
+        if event.response == ALERT_OPENED:
+            # The alert came first in the same event: the pathway's trigger names it.
+            event.trigger, event.response = trigger, PATHWAY_STARTED
+            await self._join(event, {**event.detail, **(detail or {})})
+        return event
+
+
+class AdverseEventRepository(JoinsOneEvent, Repository):
     """Safety events: the first trigger opens one, later alerts and triggers join it."""
 
     def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
@@ -62,26 +103,9 @@ class AdverseEventRepository(Repository):
         )
         return (await self.session.scalars(stmt)).first()
 
-    async def for_alert(
-        self, patient_id: int, trigger: str, detail: dict[str, Any] | None = None
-    ) -> AdverseEvent:
-        """The event a new alert belongs to: the ongoing one, else a new one it opens."""
-        found = await self.current(patient_id)
-        return found or await self.record(patient_id, trigger, ALERT_OPENED, detail)
-
-    async def pathway_started(
-        self, patient_id: int, trigger: str, detail: dict[str, Any] | None = None
-    ) -> AdverseEvent:
-        """The safety pathway started: log it on the ongoing event, or open one for it."""
-        event = await self.current(patient_id)
-        if event is None:
-            return await self.record(patient_id, trigger, PATHWAY_STARTED, detail)
-        if event.response == ALERT_OPENED:
-            # The alert came first in the same event: the pathway's trigger names it.
-            event.trigger, event.response = trigger, PATHWAY_STARTED
-            event.detail = {**event.detail, **(detail or {})}
-            await self.session.flush()
-        return event
+    async def _join(self, event: AdverseEvent, detail: dict[str, Any]) -> None:
+        event.detail = detail
+        await self.session.flush()
 
     async def get(self, event_id: int) -> AdverseEvent | None:
         """Return an event by id."""
