@@ -38,6 +38,8 @@ STALE_KINDS = frozenset({"reminder", "checkin", "homework_reminder"})
 QUIET_EXEMPT = frozenset({"flow_timeout"})
 GONE_STATUSES = frozenset({"withdrawn", "blocked"})
 MAX_ATTEMPTS = 5
+# How soon an item whose patient was busy is tried again.
+BUSY_RETRY = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,14 @@ class Sweeper:
             if not claimed:
                 return []
             item = claimed[0]
+            if item.patient_id is not None and not await work.patients.lock(
+                item.patient_id, wait=False
+            ):
+                # The patient is busy (a handler or a helper holds them): waiting here, holding
+                # the item, could deadlock with a handler that changes the item, so come back.
+                await work.scheduled.release(item.id, now + BUSY_RETRY, "patient busy")
+                await work.commit()
+                return ["busy"]
             try:
                 outcome = await self._settle(work, item, now)
             except Exception as error:  # one bad item must not stop the sweep

@@ -23,9 +23,11 @@ from storage.repositories import (
     HomeworkRepository,
     IdentityRepository,
     InboundEventRepository,
+    LeaseRepository,
     OutboxRepository,
     PatientRepository,
     PrivacyRepository,
+    ProcessRepository,
     QuestionnaireRepository,
     RunRepository,
     ScheduledItemRepository,
@@ -90,6 +92,8 @@ class UnitOfWork:
     staff: StaffRepository
     support_topics: SupportTopicRepository
     privacy: PrivacyRepository
+    processes: ProcessRepository
+    leases: LeaseRepository
 
     def __init__(
         self,
@@ -98,8 +102,11 @@ class UnitOfWork:
         clock: Clock = utcnow,
         after_commit: Callable[[], None] | None = None,
         writer: SingleWriter | None = None,
+        *,
+        reading: bool = False,
     ) -> None:
-        """Prepare a unit of work; nothing opens until `async with`."""
+        """Prepare a unit of work; nothing opens until `async with`; `reading` ones lock nothing."""
+        self._reading = reading
         self._sessions = sessions
         self._cipher = cipher
         self._clock = clock
@@ -127,7 +134,7 @@ class UnitOfWork:
         session = self._current = self._sessions()
         sealed = (session, self._cipher, self._clock)
         plain = (session, self._clock)
-        self.patients = PatientRepository(*sealed)
+        self.patients = PatientRepository(*sealed, writing=not self._reading)
         self.identities = IdentityRepository(*sealed)
         self.consents = ConsentRepository(*plain)
         self.enrolments = EnrolmentRepository(*plain)
@@ -146,6 +153,8 @@ class UnitOfWork:
         self.staff = StaffRepository(*sealed)
         self.support_topics = SupportTopicRepository(*plain)
         self.privacy = PrivacyRepository(*sealed)
+        self.processes = ProcessRepository(*plain)
+        self.leases = LeaseRepository(*plain)
         return self
 
     async def __aexit__(
@@ -172,12 +181,14 @@ class UnitOfWork:
         bookkeeping (leases, outcomes) commits with `notify=False`: nothing new is due.
         """
         await self._session.commit()
+        self.patients.forget_locks()
         if notify and self._after_commit is not None:
             self._after_commit()
 
     async def rollback(self) -> None:
         """Discard everything done since the last commit."""
         await self._session.rollback()
+        self.patients.forget_locks()
 
     async def flush(self) -> None:
         """Send pending changes to the database without committing (to get ids)."""
@@ -209,7 +220,9 @@ class UnitOfWorkFactory:
     def __call__(self, *, reading: bool = False) -> UnitOfWork:
         """Return a new, unopened unit of work; `reading` ones never write and need no turn."""
         writer = None if reading else self._writer
-        return UnitOfWork(self.sessions, self.cipher, self.clock, self.after_commit, writer)
+        return UnitOfWork(
+            self.sessions, self.cipher, self.clock, self.after_commit, writer, reading=reading
+        )
 
     async def rotate_keys(self, batch_size: int = 500) -> int:
         """Re-encrypt everything under the active key in committed batches; return rows changed."""

@@ -103,6 +103,7 @@ class Commands:
     async def start(self, patient_id: int, flow_id: str) -> None:
         """Run any flow for the patient now (a researcher previewing it with `daybreak chat`)."""
         async with self.conversations.uow() as uow:
+            await uow.patients.lock(patient_id)
             patient = await uow.patients.get(patient_id)
             if patient is not None:
                 await self.conversations.abandon_runs(uow, patient, kind="command")

@@ -208,18 +208,19 @@ class Conversations:
         if not movable:
             return 0
         async with self.uow() as uow:
-            run_ids = [
-                run.id
+            runs = [
+                (run.id, run.patient_id)
                 for fid in self.library.flows
                 for run in await uow.runs.list_active_for_flow(fid)
             ]
         moved = 0
-        for run_id in run_ids:
-            moved += await self._migrate_run(run_id, movable)
+        for run_id, patient_id in runs:
+            moved += await self._migrate_run(run_id, patient_id, movable)
         return moved
 
-    async def _migrate_run(self, run_id: int, movable: set[str]) -> int:
+    async def _migrate_run(self, run_id: int, patient_id: int, movable: set[str]) -> int:
         async with self.uow() as uow:
+            await uow.patients.lock(patient_id)  # the run is read after the lock, never before
             run = await uow.runs.get(run_id)
             if run is None or run.status != "active":
                 return 0
@@ -262,6 +263,7 @@ class Conversations:
         }
 
     async def _patient(self, uow: UnitOfWork, patient_id: int) -> Patient:
+        await uow.patients.lock(patient_id)  # before the run is read: one writer per patient
         patient = await uow.patients.get(patient_id)
         if patient is None:
             raise LookupError(f"no patient with id {patient_id}")

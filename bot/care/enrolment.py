@@ -94,7 +94,10 @@ class Enrolment:
         self, uow: UnitOfWork, messenger: str, external_id: str | int
     ) -> Patient | None:
         patient_id = await uow.identities.find_patient_id(messenger, external_id)
-        return None if patient_id is None else await uow.patients.get(patient_id)
+        if patient_id is None:
+            return None
+        await uow.patients.lock(patient_id)
+        return await uow.patients.get(patient_id)
 
     async def _create(
         self,

@@ -17,7 +17,8 @@ async def handled_before(uow: UnitOfWork, key: str | None) -> bool:
 async def patient_for_new_event(
     uow: UnitOfWork, key: str | None, patient_id: int
 ) -> Patient | None:
-    """The patient an event is from; None for a repeat of a handled event or a patient gone."""
+    """The patient an event is from, locked for this unit of work; None for a repeat or one gone."""
     if await handled_before(uow, key):
         return None
+    await uow.patients.lock(patient_id)  # before anything of theirs is read: one writer
     return await uow.patients.get(patient_id)

@@ -195,6 +195,8 @@ class SafetyFollowUp:
         async with self.conversations.uow() as uow:
             alert = await uow.alerts.get(alert_id)
             patient_id = alert.patient_id if alert is not None else None
+            if patient_id is not None:
+                await uow.patients.lock(patient_id)
             patient = await uow.patients.get(patient_id) if patient_id is not None else None
             if patient is None or patient.status == "blocked":
                 return False  # a forgotten patient hears nothing, and a blocked one cannot

@@ -85,7 +85,10 @@ class StaffActions:
         found = await uow.support_topics.patient_for_thread(
             self.support.config.staff_key, thread_id
         )
-        return None if found is None else await uow.patients.get(found)
+        if found is None:
+            return None
+        await uow.patients.lock(found)
+        return await uow.patients.get(found)
 
     async def _topic(
         self, uow: UnitOfWork, patient: Patient, html: str, buttons: tuple[Button, ...] = ()
@@ -251,6 +254,7 @@ class StaffActions:
         async with self.uow() as uow:
             if await handled_before(uow, key):
                 return ""
+            await uow.patients.lock(patient_id)
             patient = await uow.patients.get(patient_id)
             choices = self.templates.for_language(patient.language) if patient else []
             if patient is None or not 0 <= index < len(choices):

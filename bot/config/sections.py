@@ -77,6 +77,8 @@ class TelegramSettings(_Section):
     private_chat_rate: float = Field(default=1.0, gt=0)
     group_rate_per_minute: int = Field(default=20, gt=0)
     poll_timeout: int = Field(default=30, ge=0, le=600)
+    # Seconds a process may go without a heartbeat before a standby takes the poller's lease.
+    standby_lease: float = Field(default=5.0, ge=1.0, le=300.0)
 
     @field_validator("token")
     @classmethod

@@ -10,7 +10,9 @@ import asyncio
 import gc
 import logging
 import signal
+from collections.abc import Coroutine
 from contextlib import suppress
+from typing import Any
 from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher
@@ -32,8 +34,9 @@ from aiohttp import web
 from bot.app import build_app, check_staffing
 from bot.config import Settings
 from bot.errors import StartupError
+from bot.liveness import Liveness, release_abandoned_work
 from bot.telegram.staff_access import staff_chat_problems
-from bot.wiring.telegram import build_telegram
+from bot.wiring.telegram import build_telegram, liveness_for
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +115,15 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
     """Run until SIGINT/SIGTERM."""
     check_staffing(settings)
     app = await build_app(settings)
-    telegram = build_telegram(app)
+    liveness = liveness_for(app, webhook=webhook)
+    if not webhook:
+        await liveness.acquire_poller()  # a hot standby waits here, doing nothing else
+    await release_abandoned_work(app.uow, await liveness.live_holders() | {liveness.holder})
+    telegram = build_telegram(app, holder=liveness.holder)
     freeze_startup_heap()
     bot, sender, dispatcher = telegram.bot, telegram.sender, telegram.dispatcher
     stop = asyncio.Event()
+    beating = asyncio.create_task(liveness.run(stop))
     sending = asyncio.create_task(sender.run(stop))
     app.scheduler.start()  # releases, reminders, timeouts, re-checks, digests
     try:
@@ -124,16 +132,36 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
         if webhook:
             await _serve_webhook(settings, bot, dispatcher)
         else:
-            await _poll(settings, bot, dispatcher)
+            await _until_lost(liveness, _poll(settings, bot, dispatcher))
         with suppress(TimeoutError):  # handlers in flight finish before the database closes
             await asyncio.wait_for(telegram.order.idle.wait(), FLUSH_SECONDS)
     finally:
         stop.set()
         with suppress(TimeoutError):
             await asyncio.wait_for(sending, FLUSH_SECONDS)
+        await beating
+        await liveness.leave()
         await bot.session.close()
         await app.close()
         log.info("stopped")
+
+
+class PollerLeaseLost(StartupError):
+    """Another process took the poller lease: this one stops so it never polls beside it."""
+
+
+async def _until_lost(liveness: Liveness, polling: Coroutine[Any, Any, None]) -> None:
+    """Poll until a signal stops it, or stop at once (exit non-zero) if the lease is lost."""
+    poll = asyncio.create_task(polling)
+    lost = asyncio.create_task(liveness.lost.wait())
+    await asyncio.wait({poll, lost}, return_when=asyncio.FIRST_COMPLETED)
+    if not poll.done():
+        poll.cancel()
+        with suppress(asyncio.CancelledError):
+            await poll
+        raise PollerLeaseLost("stopped polling: the poller lease was lost (restart me)")
+    lost.cancel()
+    await poll
 
 
 async def check_staff_chat(bot: Bot, settings: Settings) -> list[str]:

@@ -41,6 +41,7 @@ from bot.care.messages import (
 )
 from bot.care.ports import Clock, OutgoingMessage, UnitOfWorkFactory
 from bot.care.support_cards import alert_text, handover_text
+from bot.liveness import DEFAULT_LEASE
 from bot.telegram.limits import Limits
 from bot.telegram.render import Part, render
 from bot.telegram.settling import Settler
@@ -82,8 +83,16 @@ class Sender:
         staff: StaffDelivery | None = None,
         followup: SafetyFollowUp | None = None,
         batch: int = 200,
+        holder: str | None = None,
+        live_within: timedelta = DEFAULT_LEASE,
     ) -> None:
-        """Deliver what `uow` committed, woken by `bell`; `staff` takes the forum's rows."""
+        """Deliver what `uow` committed, woken by `bell`; `staff` takes the forum's rows.
+
+        `holder` names this process on its claims; a process whose heartbeat is younger than
+        `live_within` keeps its claims when another starts.
+        """
+        self.holder = holder
+        self.live_within = live_within
         self.uow = uow
         self.clock = clock
         self.bot = bot
@@ -131,10 +140,13 @@ class Sender:
         A claim leases a row for a minute; without this, a chat whose message was in flight
         at a crash would stay silent until the lease ran out. Only leases are released: a row
         with an error is waiting out a backoff, and a row never tried may be deferred on purpose.
-        There is one sender per database (one bot polls one token), so no live claim is lost.
+        Claims of a process still heartbeating (another sender on the database) are kept.
         """
         async with self.uow() as uow:
-            released = await uow.outbox.release_leases()
+            live = await uow.processes.live_holders(self.live_within)
+            if self.holder is not None:
+                live.add(self.holder)
+            released = await uow.outbox.release_abandoned(live)
             await uow.commit(notify=False)
         if released:
             log.warning("released %s outbox messages claimed before a restart", released)
@@ -160,7 +172,9 @@ class Sender:
     async def _claim(self) -> tuple[Sequence[OutgoingMessage], dict[int, int]]:
         """Lease due messages, and look up the chats of the patients they go to."""
         async with self.uow() as uow:
-            claimed = await uow.outbox.claim_due(limit=self.batch, per_target=PER_TARGET)
+            claimed = await uow.outbox.claim_due(
+                limit=self.batch, per_target=PER_TARGET, holder=self.holder
+            )
             patients = {m.patient_id for m in claimed if m.target_kind == "patient"}
             chats = await uow.identities.chat_ids(p for p in patients if p is not None)
             await uow.commit(notify=False)  # leases only: no need to wake anyone

@@ -5,16 +5,24 @@ Only `bot/telegram` touches aiogram; this file puts its parts together.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.app import App
 from bot.config import Settings
+from bot.liveness import Liveness
 from bot.telegram.limits import Limits
 from bot.telegram.sender import Sender
 from bot.telegram.staff_delivery import StaffDelivery
 from bot.telegram.transport import Telegram, make_bot, make_dispatcher
 
 
-def build_telegram(app: App, *, limits: Limits | None = None, batch: int = 200) -> Telegram:
-    """Connect the app to Telegram: a sender for the outbox, routers for the updates."""
+def build_telegram(
+    app: App, *, limits: Limits | None = None, batch: int = 200, holder: str | None = None
+) -> Telegram:
+    """Connect the app to Telegram: a sender for the outbox, routers for the updates.
+
+    `holder` names this process on the outbox rows its sender claims.
+    """
     bot = make_bot(app.settings)
     limits = limits or configured_limits(app.settings)
     staff = app.staff
@@ -28,9 +36,21 @@ def build_telegram(app: App, *, limits: Limits | None = None, batch: int = 200) 
         app.uow, app.clock, app.bell, bot, limits,
         staff_chat_id=telegram.staff_chat_id, paid_broadcast=telegram.paid_broadcast,
         staff=delivery, followup=app.followup, batch=batch,
+        holder=holder, live_within=standby_lease(app.settings),
     )  # fmt: skip
     dispatcher, order = make_dispatcher(app)
     return Telegram(bot, sender, dispatcher, order)
+
+
+def standby_lease(settings: Settings) -> timedelta:
+    """How long a process may go without a heartbeat and still count as live."""
+    return timedelta(seconds=settings.telegram.standby_lease)
+
+
+def liveness_for(app: App, *, webhook: bool) -> Liveness:
+    """This process's heartbeat (and, polling, its claim on the poller lease) over the app's db."""
+    role = "webhook" if webhook else "standby"
+    return Liveness(app.uow, app.clock, role=role, lease=standby_lease(app.settings))
 
 
 def configured_limits(settings: Settings) -> Limits:

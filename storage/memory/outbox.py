@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from bot.care.messages import OutboxPayload, dump_payload, read_payload
@@ -98,7 +99,11 @@ class MemoryOutboxRepository(MemoryRepository):
         return targets
 
     async def claim_due(
-        self, limit: int = 50, lease: timedelta = DEFAULT_LEASE, per_target: int = 1
+        self,
+        limit: int = 50,
+        lease: timedelta = DEFAULT_LEASE,
+        per_target: int = 1,
+        holder: str | None = None,
     ) -> list[OutgoingMessage]:
         """Lease the next deliverable messages, safety first; (priority, seq) order per target."""
         now = self.clock()
@@ -115,6 +120,7 @@ class MemoryOutboxRepository(MemoryRepository):
                 taken.append(row)
         for row in taken:
             row.next_try_at, row.attempts = now + lease, row.attempts + 1
+            row.claimed_by = holder
         return sorted((_message(r) for r in taken), key=lambda m: (m.priority, m.seq, m.id))
 
     async def release(self, message_ids: list[int]) -> None:
@@ -124,11 +130,11 @@ class MemoryOutboxRepository(MemoryRepository):
             if row is not None and row.status == "pending":
                 row.next_try_at, row.attempts = self.clock(), row.attempts - 1
 
-    async def release_leases(self) -> int:
-        """Make every leased message due at once (its sender died); return how many.
+    async def release_abandoned(self, live_holders: Collection[str]) -> int:
+        """Make messages leased by a process not in `live_holders` due at once; return how many.
 
         Only leases are released: a message with an error is waiting out a backoff, and one
-        never tried may be deferred on purpose.
+        never tried may be deferred on purpose. A claim that names no holder counts as abandoned.
         """
         now = self.clock()
         leased = [
@@ -138,6 +144,7 @@ class MemoryOutboxRepository(MemoryRepository):
             and r.next_try_at > now
             and r.attempts > 0
             and r.last_error is None
+            and r.claimed_by not in live_holders
         ]
         for row in leased:
             row.next_try_at = now

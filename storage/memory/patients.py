@@ -9,8 +9,10 @@ from typing import Any
 from bot.care import ports
 from bot.care.ports import Identity
 from storage.memory.repositories import MemoryRepository
+from storage.memory.store import Workspace
 from storage.models import MessengerIdentity, Patient
-from storage.repositories.patients import ACTIVE_RESOLUTION, new_pseudonym
+from storage.repositories import Clock
+from storage.repositories.patients import ACTIVE_RESOLUTION, PatientLocks, new_pseudonym
 
 # The same fields the SQL repository lets callers set.
 UPDATABLE = {
@@ -42,6 +44,11 @@ def _open(token: bytes | None) -> str | None:
 
 class MemoryPatientRepository(MemoryRepository):
     """Create, find and update patients."""
+
+    def __init__(self, workspace: Workspace, clock: Clock) -> None:
+        """Bind to one unit of work's rows and a clock."""
+        super().__init__(workspace, clock)
+        self._locks = PatientLocks()
 
     def _all(self) -> list[Patient]:
         rows = self.workspace.table(Patient.__tablename__).values()
@@ -89,6 +96,11 @@ class MemoryPatientRepository(MemoryRepository):
         """Return the patient with this id."""
         row = self.workspace.table(Patient.__tablename__).get(patient_id)
         return row if isinstance(row, Patient) else None
+
+    async def lock(self, patient_id: int, *, wait: bool = True) -> bool:
+        """Nothing to hold: memory's units of work that write take turns; the order is checked."""
+        self._locks.take(patient_id)
+        return True
 
     async def get_by_pseudonym(self, pseudonym: str) -> Patient | None:
         """Return the patient with this pseudonym (case-insensitive input)."""

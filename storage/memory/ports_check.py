@@ -9,6 +9,7 @@ from storage.memory import (
     outbox,
     patients,
     privacy,
+    processes,
     repositories,
     results,
     safety,
@@ -32,6 +33,8 @@ _inbound: type[ports.InboundEventRepository] = repositories.MemoryInboundEventRe
 _outbox: type[ports.OutboxRepository] = outbox.MemoryOutboxRepository
 _patients: type[ports.PatientRepository] = patients.MemoryPatientRepository
 _privacy: type[ports.PrivacyRepository] = privacy.MemoryPrivacyRepository
+_processes: type[ports.ProcessRepository] = processes.MemoryProcessRepository
+_leases: type[ports.LeaseRepository] = processes.MemoryLeaseRepository
 _questionnaires: type[ports.QuestionnaireRepository] = results.MemoryQuestionnaireRepository
 _runs: type[ports.RunRepository] = flows.MemoryRunRepository
 _scheduled: type[ports.ScheduledItemRepository] = repositories.MemoryScheduledItemRepository

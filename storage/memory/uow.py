@@ -17,6 +17,7 @@ from storage.memory.flows import (
 from storage.memory.outbox import MemoryOutboxRepository
 from storage.memory.patients import MemoryIdentityRepository, MemoryPatientRepository
 from storage.memory.privacy import MemoryPrivacyRepository
+from storage.memory.processes import MemoryLeaseRepository, MemoryProcessRepository
 from storage.memory.repositories import (
     MemoryInboundEventRepository,
     MemoryScheduledItemRepository,
@@ -55,6 +56,8 @@ class MemoryUnitOfWork:
     staff: MemoryStaffRepository
     support_topics: MemorySupportTopicRepository
     privacy: MemoryPrivacyRepository
+    processes: MemoryProcessRepository
+    leases: MemoryLeaseRepository
 
     def __init__(
         self,
@@ -100,6 +103,8 @@ class MemoryUnitOfWork:
         self.staff = MemoryStaffRepository(*on)
         self.support_topics = MemorySupportTopicRepository(*on)
         self.privacy = MemoryPrivacyRepository(*on)
+        self.processes = MemoryProcessRepository(*on)
+        self.leases = MemoryLeaseRepository(*on)
 
     async def __aenter__(self) -> Self:
         """Copy the committed rows and build the repositories on the copy."""

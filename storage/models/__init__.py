@@ -19,6 +19,7 @@ from storage.models.people import (
     StaffTopic,
     SupportTopic,
 )
+from storage.models.processes import LeaseRow, ProcessRow
 from storage.models.safety import AdverseEvent, Alert, AuditEntry
 
 __all__ = [
@@ -32,10 +33,12 @@ __all__ = [
     "FlowRevision",
     "HomeworkEntry",
     "InboundEvent",
+    "LeaseRow",
     "MessengerIdentity",
     "OutboxMessage",
     "OutboxSequence",
     "Patient",
+    "ProcessRow",
     "QuestionnaireResult",
     "Run",
     "ScheduledItem",

@@ -30,6 +30,9 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The process whose sender leased the row last (see `processes`), so a start-up frees only
+    # the claims of processes that are gone.
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
 
     __table_args__ = (
         sa.UniqueConstraint("target_key", "seq"),

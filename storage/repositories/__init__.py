@@ -29,6 +29,7 @@ from storage.repositories.patients import (
     new_pseudonym,
 )
 from storage.repositories.privacy import PrivacyRepository
+from storage.repositories.processes import LeaseRepository, ProcessRepository
 from storage.repositories.results import HomeworkRepository, QuestionnaireRepository
 from storage.repositories.safety import AlertRepository, AuditRepository
 from storage.repositories.scheduled import ScheduledItemRepository
@@ -55,10 +56,12 @@ __all__ = [
     "Identity",
     "IdentityRepository",
     "InboundEventRepository",
+    "LeaseRepository",
     "OutboxRepository",
     "OutgoingMessage",
     "PatientRepository",
     "PrivacyRepository",
+    "ProcessRepository",
     "QuestionnaireRepository",
     "Repository",
     "RunRepository",

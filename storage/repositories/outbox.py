@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -103,13 +104,18 @@ class OutboxRepository(EncryptedRepository):
         return int((await self.session.execute(stmt, {"target_key": target_key})).scalar_one())
 
     async def claim_due(
-        self, limit: int = 50, lease: timedelta = DEFAULT_LEASE, per_target: int = 1
+        self,
+        limit: int = 50,
+        lease: timedelta = DEFAULT_LEASE,
+        per_target: int = 1,
+        holder: str | None = None,
     ) -> list[OutgoingMessage]:
         """Lease the next deliverable messages, safety first; in (priority, seq) order per target.
 
         Each target's first pending message is taken when it is due, followed by up to
         `per_target - 1` of the target's next pending messages while each is due too (the
         sender delivers them one after another). `limit` bounds how many targets are served.
+        `holder` (the claiming process) is stamped on each claimed row.
         """
         now = self.clock()
         earlier = aliased(OutboxMessage)
@@ -134,23 +140,39 @@ class OutboxRepository(EncryptedRepository):
         if self.dialect_name == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
         heads = (await self.session.execute(candidates)).all()
-        ids = [row.id for row in heads]
-        if per_target > 1 and heads:
-            ids += await self._followers({row.target_key: row.id for row in heads}, per_target, now)
+        if not heads:
+            return []
+        rows = await self._lease([row.id for row in heads], now + lease, now, holder)
+        claimed = {row["target_key"]: row["id"] for row in rows}
+        if per_target > 1 and claimed:
+            # Followers only of heads this claim won: another sender's head keeps its target.
+            followers = await self._followers(claimed, per_target, now)
+            rows += await self._lease(followers, now + lease, now, holder)
+        messages = [self._message(row) for row in rows]
+        return sorted(messages, key=lambda m: (m.priority, m.seq, m.id))
+
+    async def _lease(
+        self, ids: list[int], until: datetime, now: datetime, holder: str | None
+    ) -> list[Any]:
+        """Lease the rows still due; the rows this claim won (with their columns)."""
         if not ids:
             return []
         # The lease (next_try_at in the future) hides the rows from other senders; if this
-        # sender dies, they become due again and are retried.
+        # sender dies, they become due again and are retried. The UPDATE checks the row is
+        # still due: on SQLite the SELECT before it held no lock, and another process may have
+        # claimed the row in between (PostgreSQL's SKIP LOCKED rows are locked already).
         stmt = (
             sa.update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
-            .values(next_try_at=now + lease, attempts=OutboxMessage.attempts + 1)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_try_at <= now,
+            )
+            .values(next_try_at=until, attempts=OutboxMessage.attempts + 1, claimed_by=holder)
             .returning(*OutboxMessage.__table__.c)
             .execution_options(synchronize_session=False)
         )
-        rows = (await self.session.execute(stmt)).mappings().all()
-        messages = [self._message(row) for row in rows]
-        return sorted(messages, key=lambda m: (m.priority, m.seq, m.id))
+        return list((await self.session.execute(stmt)).mappings().all())
 
     async def _followers(self, heads: dict[str, int], per_target: int, now: datetime) -> list[int]:
         """The ids after each target's head, in order, while each is due (not deferred)."""
@@ -190,18 +212,22 @@ class OutboxRepository(EncryptedRepository):
                 attempts=OutboxMessage.attempts - 1,
             )
 
-    async def release_leases(self) -> int:
-        """Make every leased message due at once (its sender died); return how many.
+    async def release_abandoned(self, live_holders: Collection[str]) -> int:
+        """Make messages leased by a process not in `live_holders` due at once; return how many.
 
         Only leases are released: a message with an error is waiting out a backoff, and one
-        never tried may be deferred on purpose.
+        never tried may be deferred on purpose. A claim that names no holder counts as abandoned.
         """
         now = self.clock()
+        abandoned: sa.ColumnElement[bool] = OutboxMessage.claimed_by.is_(None)
+        if live_holders:
+            abandoned = sa.or_(abandoned, OutboxMessage.claimed_by.not_in(list(live_holders)))
         where = sa.and_(
             OutboxMessage.status == "pending",
             OutboxMessage.next_try_at > now,
             OutboxMessage.attempts > 0,
             OutboxMessage.last_error.is_(None),
+            abandoned,
         )
         return await self._set(where, next_try_at=now)
 

@@ -8,12 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.care import ports
 from bot.care.ports import Identity
 from storage.crypto import FieldCipher
 from storage.models import MessengerIdentity, Patient
-from storage.repositories.base import EncryptedRepository
+from storage.repositories.base import Clock, EncryptedRepository, utcnow
 
 # No 0/O, 1/I/L: pseudonyms are read aloud and typed by staff.
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -40,6 +41,22 @@ _UPDATABLE = {
 }
 
 
+class PatientLocks:
+    """The patients one unit of work holds, taken in ascending id order so none wait in a cycle."""
+
+    def __init__(self) -> None:
+        self.held: set[int] = set()
+
+    def take(self, patient_id: int) -> bool:
+        """Note a new lock (False when already held); a lower id after a higher one is a bug."""
+        if patient_id in self.held:
+            return False
+        if self.held and patient_id < max(self.held):
+            raise RuntimeError("patients must be locked in ascending id order")
+        self.held.add(patient_id)
+        return True
+
+
 def identity_index(cipher: FieldCipher, messenger: str, external_id: str | int) -> str:
     """Return the blind index of one messenger account."""
     return cipher.blind_index(str(external_id), f"{EXTERNAL_ID}.{messenger}")
@@ -52,6 +69,19 @@ def new_pseudonym() -> str:
 
 class PatientRepository(EncryptedRepository):
     """Create, find and update patients."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        cipher: FieldCipher,
+        clock: Clock = utcnow,
+        *,
+        writing: bool = True,
+    ) -> None:
+        """Bind to a session; `writing` units of work lock the patients they change."""
+        super().__init__(session, cipher, clock)
+        self._writing = writing
+        self._locks = PatientLocks()
 
     async def create(
         self,
@@ -94,6 +124,36 @@ class PatientRepository(EncryptedRepository):
     async def get(self, patient_id: int) -> Patient | None:
         """Return the patient with this id."""
         return await self.session.get(Patient, patient_id)
+
+    async def lock(self, patient_id: int, *, wait: bool = True) -> bool:
+        """Make this unit of work the patient's one writer until it ends; False if busy.
+
+        PostgreSQL holds the patient's row (FOR NO KEY UPDATE, which still lets other
+        transactions insert rows that refer to the patient) until commit or rollback. SQLite
+        needs nothing: its units of work that write take turns (`SingleWriter`).
+        """
+        if not self._writing or self.dialect_name != "postgresql":
+            return True
+        if patient_id in self._locks.held:
+            return True
+        stmt = (
+            sa.select(Patient.id)
+            .where(Patient.id == patient_id)
+            .with_for_update(key_share=True, skip_locked=not wait)
+        )
+        held = await self.session.scalar(stmt)
+        if held is None and not wait and await self._exists(patient_id):
+            return False  # skipped: another unit of work holds the patient
+        self._locks.take(patient_id)
+        return True
+
+    def forget_locks(self) -> None:
+        """The transaction ended (commit or rollback), and with it every lock it held."""
+        self._locks = PatientLocks()
+
+    async def _exists(self, patient_id: int) -> bool:
+        stmt = sa.select(Patient.id).where(Patient.id == patient_id)
+        return await self.session.scalar(stmt) is not None
 
     async def get_by_pseudonym(self, pseudonym: str) -> Patient | None:
         """Return the patient with this pseudonym (case-insensitive input)."""

@@ -9,6 +9,7 @@ from bot.care.ports.outcomes import (
     Outcome,
     Wait,
 )
+from bot.care.ports.processes import LeaseRepository, ProcessRepository
 from bot.care.ports.records import (
     AdverseEvent,
     Alert,
@@ -105,12 +106,14 @@ __all__ = [
     "Identity",
     "IdentityRepository",
     "InboundEventRepository",
+    "LeaseRepository",
     "OutboxRepository",
     "Outcome",
     "OutgoingMessage",
     "Patient",
     "PatientRepository",
     "PrivacyRepository",
+    "ProcessRepository",
     "QuestionnaireRepository",
     "QuestionnaireResult",
     "Run",

@@ -131,6 +131,14 @@ class PatientRepository(Protocol):
     async def get(self, patient_id: int) -> Patient | None:
         """Return the patient with this id."""
 
+    async def lock(self, patient_id: int, *, wait: bool = True) -> bool:
+        """Make this unit of work the patient's one writer until it ends; False if busy.
+
+        Call it before reading anything of the patient that the unit of work will change. A
+        unit of work locks patients in ascending id order (usually just one), so two never wait
+        for each other; without `wait`, a patient another unit of work holds gives False at once.
+        """
+
     async def update(self, patient: Patient, **fields: Any) -> Patient:
         """Set plain fields (language, timezone, status, ...) on a patient."""
 

@@ -6,7 +6,7 @@ through the same ports.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -158,17 +158,22 @@ class OutboxRepository(Protocol):
     async def amend_unclaimed(self, message_id: int, payload: OutboxPayload) -> bool:
         """Replace an unclaimed message's payload (coalescing); False if a sender took it."""
 
-    async def claim_due(self, limit: int = 50, *, per_target: int = 1) -> Sequence[OutgoingMessage]:
-        """Lease the next deliverable messages, safety first; (priority, seq) order per target."""
+    async def claim_due(
+        self, limit: int = 50, *, per_target: int = 1, holder: str | None = None
+    ) -> Sequence[OutgoingMessage]:
+        """Lease the next deliverable messages, safety first; (priority, seq) order per target.
+
+        `holder` names the claiming process, so only claims of processes gone are released.
+        """
 
     async def release(self, message_ids: list[int]) -> None:
         """Give back claimed messages that were not tried (due at once, as never claimed)."""
 
-    async def release_leases(self) -> int:
-        """Make every leased message due at once (its sender died); return how many.
+    async def release_abandoned(self, live_holders: Collection[str]) -> int:
+        """Make messages leased by a process not in `live_holders` due at once; return how many.
 
         Only leases are released: a message with an error is waiting out a backoff, and one
-        never tried may be deferred on purpose.
+        never tried may be deferred on purpose. A claim that names no holder counts as abandoned.
         """
 
     async def mark_sent_many(self, sent: list[tuple[int, int | None]]) -> None:

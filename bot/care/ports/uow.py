@@ -6,6 +6,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.care.ports.processes import LeaseRepository, ProcessRepository
 from bot.care.ports.repositories import (
     AnswerRepository,
     ConsentRepository,
@@ -96,6 +97,11 @@ class UnitOfWork(Protocol):
         ...
 
     @property
+    def leases(self) -> LeaseRepository:
+        """The leases (the one poller)."""
+        ...
+
+    @property
     def outbox(self) -> OutboxRepository:
         """The outbox."""
         ...
@@ -108,6 +114,11 @@ class UnitOfWork(Protocol):
     @property
     def privacy(self) -> PrivacyRepository:
         """The privacy."""
+        ...
+
+    @property
+    def processes(self) -> ProcessRepository:
+        """The processes running on this database."""
         ...
 
     @property

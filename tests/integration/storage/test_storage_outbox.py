@@ -133,12 +133,12 @@ async def test_releasing_leases_frees_only_claims_not_backoffs_or_deferrals(any_
     async with uow() as u:
         await u.outbox.mark_failed(backing_off, "500", clock() + timedelta(minutes=5))
         await u.outbox.release([claimed[2].id])  # given back: due already, no lease to free
-        assert await u.outbox.release_leases() == 1
+        assert await u.outbox.release_abandoned(set()) == 1
         await u.commit()
     again = await _claim(uow)
     assert sorted(m.payload.html for m in again) == ["after", "leased"]
     async with uow() as u:
-        assert await u.outbox.release_leases() == 2  # claimed again just now, by a sender that died
+        assert await u.outbox.release_abandoned(set()) == 2  # claimed again, by a sender now gone
         await u.rollback()
 
 
