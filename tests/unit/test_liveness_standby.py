@@ -1,0 +1,130 @@
+"""The poller lease on a frozen clock: a standby waits, takes over from a silent holder, never
+from a live one, and a poller that cannot renew in time stops itself before anyone may take over.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.care.messages import TextMessage
+from bot.liveness import POLLER, Liveness, release_abandoned_work
+from scheduler.clock import FrozenClock
+from storage.memory.uow import MemoryUnitOfWorkFactory
+
+LEASE = timedelta(seconds=5)
+
+
+class Beats:
+    """A fake sleep that moves the frozen clock instead of waiting, and counts its calls."""
+
+    def __init__(self, clock: FrozenClock, others: list[Liveness] | None = None) -> None:
+        self.clock = clock
+        self.others = others or []
+        self.calls = 0
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls += 1
+        self.clock.advance(timedelta(seconds=seconds))
+        for other in self.others:  # live processes keep beating while this one waits
+            await other.beat_once()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def uow(clock: FrozenClock) -> MemoryUnitOfWorkFactory:
+    return MemoryUnitOfWorkFactory(clock.now)
+
+
+def process(uow, clock, name: str, sleep=None) -> Liveness:
+    return Liveness(uow, clock, holder=name, lease=LEASE, sleep=sleep or Beats(clock))
+
+
+async def test_the_first_process_takes_the_poller_lease_at_once(uow, clock):
+    first = process(uow, clock, "first")
+    await first.acquire_poller()
+    assert first.polling
+    async with uow(reading=True) as work:
+        assert (await work.leases.holder(POLLER))[0] == "first"
+
+
+async def test_a_standby_never_takes_the_lease_of_a_live_poller(uow, clock):
+    first = process(uow, clock, "first")
+    await first.acquire_poller()
+    second = process(uow, clock, "second", Beats(clock, others=[first]))
+    for _ in range(30):  # 30 beats, six leases' worth: the poller beats all along
+        assert not await second.try_poller()
+        await second.sleep(second.beat.total_seconds())
+    assert first.polling
+    assert not first.lost.is_set()
+
+
+async def test_a_standby_takes_over_within_a_lease_and_a_beat_of_the_poller_going_silent(
+    uow, clock
+):
+    first = process(uow, clock, "first")
+    await first.acquire_poller()
+    silent_at = clock.now()  # kill -9: no more beats
+    second = process(uow, clock, "second")
+    await second.acquire_poller()
+    assert second.polling
+    assert clock.now() - silent_at <= LEASE + second.beat
+    await first.beat_once()  # had it only been frozen, it learns it lost the lease
+    assert first.lost.is_set()
+
+
+async def test_a_poller_that_cannot_reach_the_database_stops_before_its_lease_runs_out(uow, clock):
+    first = process(uow, clock, "first")
+    await first.acquire_poller()
+    broken = Liveness(
+        _Unreachable(), clock, holder="first", lease=LEASE, sleep=Beats(clock)
+    )  # the same process, its database gone
+    broken._renewed_at = clock.now()
+    broken.role = POLLER
+    while not broken.lost.is_set():
+        await broken.beat_once()
+        clock.advance(broken.beat)
+    async with uow(reading=True) as work:
+        _, expires_at = await work.leases.holder(POLLER)
+    assert clock.now() <= expires_at  # it stopped while nobody could yet take over
+
+
+async def test_a_clean_stop_frees_the_lease_for_a_standby_at_once(uow, clock):
+    first = process(uow, clock, "first")
+    await first.acquire_poller()
+    await first.leave()
+    second = process(uow, clock, "second")
+    assert await second.try_poller()
+
+
+async def test_takeover_frees_only_the_outbox_claims_of_processes_gone(uow, clock):
+    async with uow() as work:
+        for n in range(3):
+            await work.outbox.enqueue(
+                target_kind="patient", target_key=f"patient:{n}", payload=TextMessage(html="hi")
+            )
+        await work.outbox.claim_due(limit=1, holder="gone")
+        await work.outbox.claim_due(limit=1, holder="webhook-2")
+        await work.commit()
+    assert await release_abandoned_work(uow, {"webhook-2"}) == 1
+
+
+class _Unreachable:
+    """A unit-of-work factory whose database is down."""
+
+    def __call__(self, *, reading: bool = False):
+        return self
+
+    async def __aenter__(self):
+        raise ConnectionRefusedError("database down")
+
+    async def __aexit__(self, *exc):
+        return None
+
+    async def rotate_keys(self, batch_size: int = 500) -> int:
+        return 0
