@@ -58,6 +58,7 @@ class Faults:
     failures: list[Failure] = field(default_factory=list)
     delays: list[Delay] = field(default_factory=list)
     outage_until: float | None = None
+    dropping_until: float | None = None
 
     def fail(
         self,
@@ -90,6 +91,15 @@ class Faults:
             return False
         if self.clock() >= self.outage_until:
             self.outage_until = None
+            return False
+        return True
+
+    def dropping(self) -> bool:
+        """Whether every connection is closed without an answer right now."""
+        if self.dropping_until is None:
+            return False
+        if self.clock() >= self.dropping_until:
+            self.dropping_until = None
             return False
         return True
 

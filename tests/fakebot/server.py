@@ -107,6 +107,11 @@ class FakeBotApi(MediaPlayers):
     async def _handle_method(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.json_response(UNAUTHORIZED, status=401)
+        if self.faults.dropping():  # the connection ends with no answer at all
+            self.injected.append({"method": request.match_info["method"], "status": None})
+            assert request.transport is not None
+            request.transport.abort()
+            raise web.HTTPServiceUnavailable()  # never reaches the client: it is gone
         try:
             incoming = await read_request(request)
             result = await self.call(
@@ -154,6 +159,10 @@ class FakeBotApi(MediaPlayers):
     def outage(self, seconds: float | None = None) -> None:
         """Every call answers 502 Bad Gateway for `seconds` (None: until `end_outage()`)."""
         self.faults.outage_until = float("inf") if seconds is None else self.clock() + seconds
+
+    def drop_connections(self, seconds: float) -> None:
+        """Every call's connection is closed unanswered for `seconds` (a network that drops)."""
+        self.faults.dropping_until = self.clock() + seconds
 
     def end_outage(self) -> None:
         """End an outage now."""
