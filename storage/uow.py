@@ -23,6 +23,7 @@ from storage.repositories import (
     HomeworkRepository,
     IdentityRepository,
     InboundEventRepository,
+    InboxRepository,
     LeaseRepository,
     OutboxRepository,
     PatientRepository,
@@ -94,6 +95,7 @@ class UnitOfWork:
     privacy: PrivacyRepository
     processes: ProcessRepository
     leases: LeaseRepository
+    inbox: InboxRepository
 
     def __init__(
         self,
@@ -155,6 +157,7 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(*sealed)
         self.processes = ProcessRepository(*plain)
         self.leases = LeaseRepository(*plain)
+        self.inbox = InboxRepository(*sealed)
         return self
 
     async def __aexit__(

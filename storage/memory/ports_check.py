@@ -35,6 +35,7 @@ _patients: type[ports.PatientRepository] = patients.MemoryPatientRepository
 _privacy: type[ports.PrivacyRepository] = privacy.MemoryPrivacyRepository
 _processes: type[ports.ProcessRepository] = processes.MemoryProcessRepository
 _leases: type[ports.LeaseRepository] = processes.MemoryLeaseRepository
+_inbox: type[ports.InboxRepository] = processes.MemoryInboxRepository
 _questionnaires: type[ports.QuestionnaireRepository] = results.MemoryQuestionnaireRepository
 _runs: type[ports.RunRepository] = flows.MemoryRunRepository
 _scheduled: type[ports.ScheduledItemRepository] = repositories.MemoryScheduledItemRepository

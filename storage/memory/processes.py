@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
+from bot.care.ports import StoredUpdate
+from storage.memory import tables
 from storage.memory.repositories import MemoryRepository
-from storage.models import LeaseRow, ProcessRow
+from storage.models import InboxUpdate, LeaseRow, ProcessRow
 
 
 class MemoryProcessRepository(MemoryRepository):
@@ -80,3 +83,76 @@ class MemoryLeaseRepository(MemoryRepository):
         """Who holds the lease and until when, or None."""
         row = self._get(name)
         return None if row is None else (row.holder, row.expires_at)
+
+
+class MemoryInboxRepository(MemoryRepository):
+    """Updates kept until handled, in order per chat (in memory)."""
+
+    def _pending(self) -> list[InboxUpdate]:
+        return [row for row in tables.rows(self.workspace, InboxUpdate) if row.status == "pending"]
+
+    async def store(self, updates: Sequence[tuple[int, int, dict[str, Any]]]) -> int:
+        """Keep (update id, chat id, payload) triples, skipping ids kept already; how many new."""
+        known = {row.update_id for row in tables.rows(self.workspace, InboxUpdate)}
+        now, new = self.clock(), 0
+        for update_id, chat_id, payload in updates:
+            if update_id in known:
+                continue
+            known.add(update_id)
+            tables.add(
+                self.workspace, InboxUpdate, update_id=update_id, chat_key=str(chat_id),
+                payload_enc=tables.sealed_json(payload), received_at=now, attempts=0,
+                next_try_at=now, claimed_by=None, status="pending", last_error=None,
+            )  # fmt: skip
+            new += 1
+        return new
+
+    async def claim(self, holder: str, limit: int, lease: timedelta) -> list[StoredUpdate]:
+        """Lease each chat's oldest pending update when no update of that chat is leased."""
+        now, heads = self.clock(), dict[str, InboxUpdate]()
+        for row in self._pending():
+            heads.setdefault(row.chat_key, row)
+        due = sorted((r for r in heads.values() if r.next_try_at <= now), key=lambda r: r.id)
+        claimed = []
+        for row in due[:limit]:
+            row.next_try_at, row.claimed_by = now + lease, holder
+            payload = tables.opened_json(row.payload_enc)
+            claimed.append(StoredUpdate(row.id, row.update_id, payload, row.attempts))
+        return claimed
+
+    async def done(self, ids: Collection[int]) -> None:
+        """Forget handled updates."""
+        for row_id in ids:
+            tables.delete(self.workspace, InboxUpdate, row_id)
+
+    async def retry(self, update_row: int, error: str, at: datetime, *, count: bool) -> None:
+        """Try again at `at`; `count` the attempt unless the failure was not the update's own."""
+        row = tables.get(self.workspace, InboxUpdate, update_row)
+        if row is not None:
+            row.next_try_at, row.last_error, row.claimed_by = at, error[:100], None
+            row.attempts += 1 if count else 0
+
+    async def park(self, update_row: int, error: str) -> None:
+        """Set aside an update that keeps failing; its chat's later updates go on."""
+        row = tables.get(self.workspace, InboxUpdate, update_row)
+        if row is not None:
+            row.status, row.last_error, row.claimed_by = "parked", error[:100], None
+            row.attempts += 1
+
+    async def count_parked(self) -> int:
+        """How many updates are parked."""
+        return sum(row.status == "parked" for row in tables.rows(self.workspace, InboxUpdate))
+
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest update still waiting arrived, or None."""
+        return min((row.received_at for row in self._pending()), default=None)
+
+    async def release_abandoned(self, live_holders: Collection[str]) -> int:
+        """Make updates leased by processes not in `live_holders` due at once; how many."""
+        now, released = self.clock(), 0
+        for row in self._pending():
+            gone = row.claimed_by is not None and row.claimed_by not in live_holders
+            if gone and row.next_try_at > now:
+                row.next_try_at, row.claimed_by = now, None
+                released += 1
+        return released

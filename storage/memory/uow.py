@@ -17,7 +17,11 @@ from storage.memory.flows import (
 from storage.memory.outbox import MemoryOutboxRepository
 from storage.memory.patients import MemoryIdentityRepository, MemoryPatientRepository
 from storage.memory.privacy import MemoryPrivacyRepository
-from storage.memory.processes import MemoryLeaseRepository, MemoryProcessRepository
+from storage.memory.processes import (
+    MemoryInboxRepository,
+    MemoryLeaseRepository,
+    MemoryProcessRepository,
+)
 from storage.memory.repositories import (
     MemoryInboundEventRepository,
     MemoryScheduledItemRepository,
@@ -58,6 +62,7 @@ class MemoryUnitOfWork:
     privacy: MemoryPrivacyRepository
     processes: MemoryProcessRepository
     leases: MemoryLeaseRepository
+    inbox: MemoryInboxRepository
 
     def __init__(
         self,
@@ -105,6 +110,7 @@ class MemoryUnitOfWork:
         self.privacy = MemoryPrivacyRepository(*on)
         self.processes = MemoryProcessRepository(*on)
         self.leases = MemoryLeaseRepository(*on)
+        self.inbox = MemoryInboxRepository(*on)
 
     async def __aenter__(self) -> Self:
         """Copy the committed rows and build the repositories on the copy."""

@@ -19,7 +19,7 @@ from storage.models.people import (
     StaffTopic,
     SupportTopic,
 )
-from storage.models.processes import LeaseRow, ProcessRow
+from storage.models.processes import InboxUpdate, LeaseRow, ProcessRow
 from storage.models.safety import AdverseEvent, Alert, AuditEntry
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "FlowRevision",
     "HomeworkEntry",
     "InboundEvent",
+    "InboxUpdate",
     "LeaseRow",
     "MessengerIdentity",
     "OutboxMessage",

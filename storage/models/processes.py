@@ -1,4 +1,4 @@
-"""Which processes run on this database, and the leases they hold (e.g. the one poller)."""
+"""Which processes run on this database, the leases they hold, and the updates they took in."""
 
 from __future__ import annotations
 
@@ -31,3 +31,20 @@ class LeaseRow(Base):
     name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     holder: Mapped[str] = mapped_column(sa.String(HOLDER_LENGTH))
     expires_at: Mapped[datetime]
+
+
+class InboxUpdate(Base):
+    """A Telegram update stored before Telegram was told it arrived; deleted once handled."""
+
+    __tablename__ = "inbox_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    chat_key: Mapped[str] = mapped_column(sa.String(64), index=True)  # a keyed hash of the chat
+    payload_enc: Mapped[bytes]  # the whole update, encrypted: it holds words and ids
+    received_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(HOLDER_LENGTH))
+    status: Mapped[str] = mapped_column(sa.String(8), default="pending")  # pending | parked
+    last_error: Mapped[str | None] = mapped_column(sa.String(100))  # an exception's class only

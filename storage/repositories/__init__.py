@@ -29,7 +29,7 @@ from storage.repositories.patients import (
     new_pseudonym,
 )
 from storage.repositories.privacy import PrivacyRepository
-from storage.repositories.processes import LeaseRepository, ProcessRepository
+from storage.repositories.processes import InboxRepository, LeaseRepository, ProcessRepository
 from storage.repositories.results import HomeworkRepository, QuestionnaireRepository
 from storage.repositories.safety import AlertRepository, AuditRepository
 from storage.repositories.scheduled import ScheduledItemRepository
@@ -56,6 +56,7 @@ __all__ = [
     "Identity",
     "IdentityRepository",
     "InboundEventRepository",
+    "InboxRepository",
     "LeaseRepository",
     "OutboxRepository",
     "OutgoingMessage",

@@ -1,14 +1,16 @@
-"""The process registry and named leases (SQL)."""
+"""The process registry, named leases and the inbox of updates (SQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
-from storage.models import LeaseRow, ProcessRow
-from storage.repositories.base import Repository
+from bot.care.ports import StoredUpdate
+from storage.models import InboxUpdate, LeaseRow, ProcessRow
+from storage.repositories.base import EncryptedRepository, Repository
 
 
 class ProcessRepository(Repository):
@@ -89,3 +91,121 @@ class LeaseRepository(Repository):
     async def _holder_name(self, name: str) -> str | None:
         found = await self.holder(name)
         return None if found is None else found[0]
+
+
+INBOX_PAYLOAD = "inbox_updates.payload"
+INBOX_CHAT = "inbox_updates.chat"
+
+
+class InboxRepository(EncryptedRepository):
+    """Updates stored on arrival (encrypted, the chat as a keyed hash) until handled (SQL)."""
+
+    async def store(self, updates: Sequence[tuple[int, int, dict[str, Any]]]) -> int:
+        """Keep (update id, chat id, payload) triples, skipping ids kept already; how many new."""
+        if not updates:
+            return 0
+        now = self.clock()
+        rows = [
+            {
+                "update_id": update_id,
+                "chat_key": self.cipher.blind_index(str(chat_id), INBOX_CHAT),
+                "payload_enc": self.cipher.encrypt_json(payload, INBOX_PAYLOAD),
+                "received_at": now,
+                "attempts": 0,
+                "next_try_at": now,
+                "status": "pending",
+            }
+            for update_id, chat_id, payload in updates
+        ]
+        stmt = self.insert(InboxUpdate).values(rows).on_conflict_do_nothing()
+        result = await self.session.execute(stmt.returning(InboxUpdate.id))
+        return len(result.all())
+
+    async def claim(self, holder: str, limit: int, lease: timedelta) -> list[StoredUpdate]:
+        """Lease each chat's oldest pending update when no update of that chat is leased."""
+        now = self.clock()
+        heads = (
+            sa.select(sa.func.min(InboxUpdate.id))
+            .where(InboxUpdate.status == "pending")
+            .group_by(InboxUpdate.chat_key)
+        )
+        due = (
+            sa.select(InboxUpdate.id)
+            .where(InboxUpdate.id.in_(heads), InboxUpdate.next_try_at <= now)
+            .order_by(InboxUpdate.id)
+            .limit(limit)
+        )
+        if self.dialect_name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        ids = list((await self.session.scalars(due)).all())
+        if not ids:
+            return []
+        # The UPDATE re-checks the lease: on SQLite the SELECT above locked nothing.
+        stmt = (
+            sa.update(InboxUpdate)
+            .where(InboxUpdate.id.in_(ids), InboxUpdate.next_try_at <= now)
+            .values(next_try_at=now + lease, claimed_by=holder)
+            .returning(InboxUpdate.id, InboxUpdate.update_id, InboxUpdate.payload_enc,
+                       InboxUpdate.attempts)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        rows = (await self.session.execute(stmt)).all()
+        claimed = [
+            StoredUpdate(row.id, row.update_id, self._payload(row.payload_enc), row.attempts)
+            for row in rows
+        ]
+        return sorted(claimed, key=lambda update: update.id)
+
+    def _payload(self, token: bytes) -> dict[str, Any]:
+        payload: dict[str, Any] = self.cipher.decrypt_json(token, INBOX_PAYLOAD)
+        return payload
+
+    async def done(self, ids: Collection[int]) -> None:
+        """Forget handled updates."""
+        if ids:
+            await self.session.execute(sa.delete(InboxUpdate).where(InboxUpdate.id.in_(ids)))
+
+    async def retry(self, update_row: int, error: str, at: datetime, *, count: bool) -> None:
+        """Try again at `at`; `count` the attempt unless the failure was not the update's own."""
+        values: dict[str, Any] = {"next_try_at": at, "last_error": error[:100], "claimed_by": None}
+        if count:
+            values["attempts"] = InboxUpdate.attempts + 1
+        await self.session.execute(
+            sa.update(InboxUpdate).where(InboxUpdate.id == update_row).values(**values)
+        )
+
+    async def park(self, update_row: int, error: str) -> None:
+        """Set aside an update that keeps failing; its chat's later updates go on."""
+        stmt = (
+            sa.update(InboxUpdate)
+            .where(InboxUpdate.id == update_row)
+            .values(status="parked", last_error=error[:100], claimed_by=None,
+                    attempts=InboxUpdate.attempts + 1)
+        )  # fmt: skip
+        await self.session.execute(stmt)
+
+    async def count_parked(self) -> int:
+        """How many updates are parked."""
+        stmt = sa.select(sa.func.count()).where(InboxUpdate.status == "parked")
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest update still waiting arrived, or None."""
+        stmt = sa.select(sa.func.min(InboxUpdate.received_at)).where(
+            InboxUpdate.status == "pending"
+        )
+        return (await self.session.execute(stmt)).scalar_one()
+
+    async def release_abandoned(self, live_holders: Collection[str]) -> int:
+        """Make updates leased by processes not in `live_holders` due at once; how many."""
+        now = self.clock()
+        abandoned: sa.ColumnElement[bool] = InboxUpdate.claimed_by.is_not(None)
+        if live_holders:
+            abandoned = sa.and_(abandoned, InboxUpdate.claimed_by.not_in(list(live_holders)))
+        stmt = (
+            sa.update(InboxUpdate)
+            .where(InboxUpdate.status == "pending", InboxUpdate.next_try_at > now, abandoned)
+            .values(next_try_at=now, claimed_by=None)
+        )
+        result = await self.session.execute(stmt)
+        return int(getattr(result, "rowcount", 0))

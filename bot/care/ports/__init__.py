@@ -9,7 +9,12 @@ from bot.care.ports.outcomes import (
     Outcome,
     Wait,
 )
-from bot.care.ports.processes import LeaseRepository, ProcessRepository
+from bot.care.ports.processes import (
+    InboxRepository,
+    LeaseRepository,
+    ProcessRepository,
+    StoredUpdate,
+)
 from bot.care.ports.records import (
     AdverseEvent,
     Alert,
@@ -106,6 +111,7 @@ __all__ = [
     "Identity",
     "IdentityRepository",
     "InboundEventRepository",
+    "InboxRepository",
     "LeaseRepository",
     "OutboxRepository",
     "Outcome",
@@ -122,6 +128,7 @@ __all__ = [
     "ScheduledItemRepository",
     "StaffMember",
     "StaffRepository",
+    "StoredUpdate",
     "SupportTopic",
     "SupportTopicRepository",
     "UnitOfWork",

@@ -1,10 +1,11 @@
-"""The processes running on one database and the leases they hold (one poller at a time)."""
+"""The processes on one database, the leases they hold (one poller), the updates they took in."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class ProcessRepository(Protocol):
@@ -40,3 +41,41 @@ class LeaseRepository(Protocol):
 
     async def holder(self, name: str) -> tuple[str, datetime] | None:
         """Who holds the lease and until when, or None."""
+
+
+@dataclass(frozen=True)
+class StoredUpdate:
+    """An update from the inbox, as the messenger sent it, with how often it was tried."""
+
+    id: int
+    update_id: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+class InboxRepository(Protocol):
+    """Updates kept from arrival until handled: in order per chat, retried, parked if poison."""
+
+    async def store(self, updates: Sequence[tuple[int, int, dict[str, Any]]]) -> int:
+        """Keep (update id, chat id, payload) triples, skipping ids kept already; how many new."""
+
+    async def claim(self, holder: str, limit: int, lease: timedelta) -> list[StoredUpdate]:
+        """Lease each chat's oldest pending update when no update of that chat is leased."""
+
+    async def done(self, ids: Collection[int]) -> None:
+        """Forget handled updates."""
+
+    async def retry(self, update_row: int, error: str, at: datetime, *, count: bool) -> None:
+        """Try again at `at`; `count` the attempt unless the failure was not the update's own."""
+
+    async def park(self, update_row: int, error: str) -> None:
+        """Set aside an update that keeps failing; its chat's later updates go on."""
+
+    async def count_parked(self) -> int:
+        """How many updates are parked."""
+
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest update still waiting arrived, or None."""
+
+    async def release_abandoned(self, live_holders: Collection[str]) -> int:
+        """Make updates leased by processes not in `live_holders` due at once; how many."""

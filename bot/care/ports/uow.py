@@ -6,7 +6,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.care.ports.processes import LeaseRepository, ProcessRepository
+from bot.care.ports.processes import InboxRepository, LeaseRepository, ProcessRepository
 from bot.care.ports.repositories import (
     AnswerRepository,
     ConsentRepository,
@@ -94,6 +94,11 @@ class UnitOfWork(Protocol):
     @property
     def inbound(self) -> InboundEventRepository:
         """The inbound."""
+        ...
+
+    @property
+    def inbox(self) -> InboxRepository:
+        """Updates stored until handled."""
         ...
 
     @property
