@@ -17,7 +17,7 @@ from bot.cli_safety import safety_group
 from bot.cli_schedule import schedule_group
 from bot.cli_staff import staff_group
 from bot.config import ConfigError, Settings, load_settings
-from bot.errors import StartupError
+from bot.errors import StartupError, Stopped
 from bot.logs import setup_logging
 
 T = TypeVar("T")
@@ -52,6 +52,9 @@ def _run_async(work: Awaitable[T]) -> T:
     except StartupError as error:
         click.echo(f"daybreak: {error}", err=True)
         sys.exit(2)
+    except Stopped as error:
+        click.echo(f"daybreak: {error}", err=True)
+        sys.exit(error.exit_code)
 
 
 async def _guarded(work: Awaitable[T]) -> T:

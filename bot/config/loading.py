@@ -39,6 +39,7 @@ from bot.config.sections import (
     DatabaseSettings,
     LoggingSettings,
     ProgrammeSettings,
+    RuntimeSettings,
     SafetySettings,
     SchedulerSettings,
     SecuritySettings,
@@ -83,6 +84,7 @@ class Settings(BaseSettings):
     safety: SafetySettings = Field(default_factory=SafetySettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
 
     @classmethod
     def settings_customise_sources(

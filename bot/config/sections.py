@@ -79,6 +79,10 @@ class TelegramSettings(_Section):
     poll_timeout: int = Field(default=30, ge=0, le=600)
     # Seconds a process may go without a heartbeat before a standby takes the poller's lease.
     standby_lease: float = Field(default=5.0, ge=1.0, le=300.0)
+    # Tries of an update that keeps failing (not for a database or network outage) before it
+    # is parked, and the longest wait between two tries, in seconds.
+    inbox_attempts: int = Field(default=8, ge=1, le=100)
+    inbox_retry_cap: float = Field(default=60.0, gt=0)
 
     @field_validator("token")
     @classmethod
@@ -307,6 +311,17 @@ class SchedulerSettings(_Section):
 
     sweep_seconds: float = Field(default=5.0, gt=0)
     batch_size: int = Field(default=500, gt=0)
+
+
+class RuntimeSettings(_Section):
+    """How `daybreak run` rides out what it depends on being away."""
+
+    # Seconds to keep trying the database and the Bot API at start before giving up (exit 2).
+    startup_deadline: float = Field(default=120.0, ge=0)
+    # Seconds a task (sender, poller, inbox) may keep failing before the process exits (3).
+    give_up_after: float = Field(default=300.0, gt=0)
+    # The longest wait between two tries of anything that failed, in seconds.
+    retry_cap: float = Field(default=30.0, gt=0)
 
 
 class LoggingSettings(_Section):

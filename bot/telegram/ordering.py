@@ -1,15 +1,16 @@
-"""Strict order within a chat, concurrency across chats, and each update handled once.
+"""Strict order within a chat, concurrency across chats, and a count of the work in flight.
 
 aiogram runs every update as its own task. This outer middleware takes a per-chat lock before
 the handler: tasks start in the order updates arrived and reach the lock before their first
 real suspension, and asyncio.Lock wakes waiters first-in first-out, so one chat's updates are
-handled in order while other chats go on in parallel.
+handled in order while other chats go on in parallel. (The inbox hands out a chat's updates one
+at a time already; this keeps the order for anything fed to the dispatcher directly.) An update
+handled again after a failure is not dropped here: the care layer's event keys make it harmless.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,40 +18,28 @@ from aiogram import BaseMiddleware, Dispatcher
 from aiogram.types import TelegramObject, Update
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-RECENT_UPDATES = 10_000
 
 
 class ChatOrder(BaseMiddleware):
-    """One update at a time per chat; repeated update ids are dropped; in-flight work is counted."""
+    """One update at a time per chat; in-flight work is counted."""
 
     def __init__(self) -> None:
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
-        self._recent: OrderedDict[int, None] = OrderedDict()
         self.idle = asyncio.Event()
         self.idle.set()
         self._in_flight = 0
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        """Run the handler under the chat's lock, unless this update was seen already."""
+        """Run the handler under the chat's lock."""
         assert isinstance(event, Update)
-        if self._seen(event.update_id):
-            return None
-        chat = _chat_id(event)
+        chat = chat_id_of(event)
         self._enter(chat)
         try:
             async with self._locks[chat]:
                 return await handler(event, data)
         finally:
             self._leave(chat)
-
-    def _seen(self, update_id: int) -> bool:
-        if update_id in self._recent:
-            return True
-        self._recent[update_id] = None
-        if len(self._recent) > RECENT_UPDATES:
-            self._recent.popitem(last=False)
-        return False
 
     def _enter(self, chat: int) -> None:
         self._locks.setdefault(chat, asyncio.Lock())
@@ -67,7 +56,8 @@ class ChatOrder(BaseMiddleware):
             self.idle.set()
 
 
-def _chat_id(update: Update) -> int:
+def chat_id_of(update: Update) -> int:
+    """The chat an update belongs to (0 for kinds that belong to none)."""
     for message in (update.message, update.edited_message):
         if message is not None:
             return message.chat.id

@@ -10,12 +10,10 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import Coroutine
-from contextlib import suppress
-from typing import Any
 from urllib.parse import urlparse
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
+from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.methods import (
     AnswerCallbackQuery,
     CopyMessage,
@@ -28,14 +26,18 @@ from aiogram.methods import (
 )
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand, BotCommandScopeDefault
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.app import build_app, check_staffing
-from bot.config import Settings
-from bot.errors import StartupError
+from bot.app import App, build_app, check_staffing
+from bot.config import Settings, mask_url_password
+from bot.errors import StartupError, Stopped
 from bot.liveness import Liveness, release_abandoned_work
+from bot.startup import start_within
+from bot.supervisor import EXIT_GAVE_UP, Supervisor
+from bot.telegram.inbox import InboxPolicy, InboxWorker
+from bot.telegram.polling import Poller
 from bot.telegram.staff_access import staff_chat_problems
+from bot.telegram.webhook import add_webhook_route
 from bot.wiring.telegram import build_telegram, liveness_for
 
 log = logging.getLogger(__name__)
@@ -112,56 +114,117 @@ def freeze_startup_heap() -> None:
 
 
 async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
-    """Run until SIGINT/SIGTERM."""
+    """Run until SIGINT/SIGTERM; raise `Stopped` when a task could not recover."""
     check_staffing(settings)
-    app = await build_app(settings)
-    liveness = liveness_for(app, webhook=webhook)
-    if not webhook:
-        await liveness.acquire_poller()  # a hot standby waits here, doing nothing else
-    await release_abandoned_work(app.uow, await liveness.live_holders() | {liveness.holder})
-    telegram = build_telegram(app, holder=liveness.holder)
-    freeze_startup_heap()
-    bot, sender, dispatcher = telegram.bot, telegram.sender, telegram.dispatcher
-    stop = asyncio.Event()
-    beating = asyncio.create_task(liveness.run(stop))
-    sending = asyncio.create_task(sender.run(stop))
-    app.scheduler.start()  # releases, reminders, timeouts, re-checks, digests
+    runtime = settings.runtime
+    database = f"the database at {mask_url_password(settings.database.url)}"
+    app = await start_within(runtime.startup_deadline, database, lambda: build_app(settings))
     try:
-        await set_commands(bot, app.library.default_language)
-        await check_staff_chat(bot, settings)
-        if webhook:
-            await _serve_webhook(settings, bot, dispatcher)
-        else:
-            await _until_lost(liveness, _poll(settings, bot, dispatcher))
-        with suppress(TimeoutError):  # handlers in flight finish before the database closes
-            await asyncio.wait_for(telegram.order.idle.wait(), FLUSH_SECONDS)
+        await _serve(app, settings, webhook=webhook)
     finally:
-        stop.set()
-        with suppress(TimeoutError):
-            await asyncio.wait_for(sending, FLUSH_SECONDS)
-        await beating
-        await liveness.leave()
-        await bot.session.close()
         await app.close()
         log.info("stopped")
 
 
-class PollerLeaseLost(StartupError):
-    """Another process took the poller lease: this one stops so it never polls beside it."""
+async def _serve(app: App, settings: Settings, *, webhook: bool) -> None:
+    liveness = liveness_for(app, webhook=webhook)
+    runtime = settings.runtime
+    telegram = build_telegram(app, holder=liveness.holder)
+    try:
+        await _reach_bot_api(telegram.bot, settings)
+        if not webhook:
+            await liveness.acquire_poller()  # a hot standby waits here, doing nothing else
+        live = await liveness.live_holders() | {liveness.holder}
+        await release_abandoned_work(app.uow, live)
+        freeze_startup_heap()
+        stop = asyncio.Event()
+        supervisor = Supervisor(give_up_after=runtime.give_up_after, backoff_cap=runtime.retry_cap)
+        worker = InboxWorker(
+            app.uow, app.clock, telegram.dispatcher, telegram.bot, liveness.holder,
+            inbox_policy(settings),
+        )  # fmt: skip
+        supervisor.run("heartbeat", lambda: liveness.run(stop), stop)
+        supervisor.run("sender", lambda: telegram.sender.run(stop), stop)
+        supervisor.run("inbox", lambda: worker.run(stop), stop)
+        # The menu and the staff-chat checks are not essential: patients are served meanwhile.
+        extras = lambda: _publish(telegram.bot, settings, app.library.default_language)  # noqa: E731
+        supervisor.run("menu and staff checks", extras, stop, essential=False)
+        app.scheduler.start()  # releases, reminders, timeouts, re-checks, digests
+        try:
+            if webhook:
+                await _serve_webhook(
+                    settings, app, telegram.bot, worker, supervisor, liveness, stop
+                )
+            else:
+                poller = Poller(
+                    app.uow, telegram.bot, timeout=settings.telegram.poll_timeout,
+                    allowed_updates=telegram.dispatcher.resolve_used_update_types(),
+                    stored=worker.wake,
+                )  # fmt: skip
+                supervisor.run("poller", lambda: poller.run(stop), stop)
+                await _until_stopped(stop, supervisor, liveness)
+        finally:
+            stop.set()
+            await worker.drain(
+                FLUSH_SECONDS
+            )  # handlers in flight finish before the database closes
+            await supervisor.wait(FLUSH_SECONDS)
+            await liveness.leave()
+        _raise_if_failed(supervisor, liveness)
+    finally:
+        await telegram.bot.session.close()
 
 
-async def _until_lost(liveness: Liveness, polling: Coroutine[Any, Any, None]) -> None:
-    """Poll until a signal stops it, or stop at once (exit non-zero) if the lease is lost."""
-    poll = asyncio.create_task(polling)
-    lost = asyncio.create_task(liveness.lost.wait())
-    await asyncio.wait({poll, lost}, return_when=asyncio.FIRST_COMPLETED)
-    if not poll.done():
-        poll.cancel()
-        with suppress(asyncio.CancelledError):
-            await poll
-        raise PollerLeaseLost("stopped polling: the poller lease was lost (restart me)")
-    lost.cancel()
-    await poll
+async def _reach_bot_api(bot: Bot, settings: Settings) -> None:
+    """Wait for the Bot API (within the start-up deadline); a refused token stops at once."""
+    where = f"the Bot API at {settings.telegram.api_base_url}"
+    try:
+        await start_within(settings.runtime.startup_deadline, where, bot.get_me)
+    except TelegramUnauthorizedError:
+        raise StartupError(f"{where} refused the token (401): check telegram.token") from None
+
+
+async def _publish(bot: Bot, settings: Settings, default_language: str) -> None:
+    await set_commands(bot, default_language)
+    await check_staff_chat(bot, settings)
+
+
+def inbox_policy(settings: Settings) -> InboxPolicy:
+    """How the inbox worker retries (`telegram.inbox_*`)."""
+    telegram = settings.telegram
+    return InboxPolicy(
+        attempts=telegram.inbox_attempts,
+        retry_cap=telegram.inbox_retry_cap,
+        concurrency=HANDLERS_AT_ONCE,
+    )
+
+
+def _raise_if_failed(supervisor: Supervisor, liveness: Liveness) -> None:
+    if supervisor.gave_up:
+        raise Stopped(
+            f"stopped: {', '.join(supervisor.gave_up)} did not recover (restart me)", EXIT_GAVE_UP
+        )
+    if liveness.lost.is_set():
+        raise Stopped("stopped polling: the poller lease was lost (restart me)", EXIT_GAVE_UP)
+
+
+async def _until_stopped(stop: asyncio.Event, supervisor: Supervisor, liveness: Liveness) -> None:
+    """Wait for SIGINT/SIGTERM, a task giving up, or the poller lease being lost."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    waiters = {
+        asyncio.ensure_future(stop.wait()),
+        asyncio.ensure_future(supervisor.failed.wait()),
+        asyncio.ensure_future(liveness.lost.wait()),
+    }
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
 async def check_staff_chat(bot: Bot, settings: Settings) -> list[str]:
@@ -175,20 +238,15 @@ async def check_staff_chat(bot: Bot, settings: Settings) -> list[str]:
     return problems
 
 
-async def _poll(settings: Settings, bot: Bot, dispatcher: Dispatcher) -> None:
-    await bot.delete_webhook(drop_pending_updates=False)
-    log.info("polling %s", settings.telegram.api_base_url)
-    await dispatcher.start_polling(
-        bot,
-        polling_timeout=settings.telegram.poll_timeout,
-        allowed_updates=dispatcher.resolve_used_update_types(),
-        handle_signals=True,
-        close_bot_session=False,
-        tasks_concurrency_limit=HANDLERS_AT_ONCE,
-    )
-
-
-async def _serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) -> None:
+async def _serve_webhook(
+    settings: Settings,
+    app: App,
+    bot: Bot,
+    worker: InboxWorker,
+    supervisor: Supervisor,
+    liveness: Liveness,
+    stop: asyncio.Event,
+) -> None:
     telegram = settings.telegram
     if not telegram.webhook_url or telegram.webhook_secret is None:
         raise StartupError(
@@ -198,30 +256,19 @@ async def _serve_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher) -
     secret = telegram.webhook_secret.get_secret_value()
     path = urlparse(telegram.webhook_url).path or DEFAULT_WEBHOOK_PATH
     web_app = web.Application()
-    # Answer Telegram only once the update is handled (it redelivers on failure; our event keys make
-    # that harmless), and let it open no more connections than we handle updates at once.
-    handler = SimpleRequestHandler(dispatcher, bot, handle_in_background=False, secret_token=secret)
-    handler.register(web_app, path)
-    runner = web.AppRunner(web_app)
+    add_webhook_route(web_app, path, secret, app.uow, worker.wake)
+    runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, telegram.webhook_listen, telegram.webhook_port)
     await site.start()
-    await bot.set_webhook(
-        telegram.webhook_url,
-        secret_token=secret,
-        allowed_updates=dispatcher.resolve_used_update_types(),
-        max_connections=HANDLERS_AT_ONCE,
-    )
-    log.info("webhook listening on %s:%s", telegram.webhook_listen, telegram.webhook_port)
     try:
-        await _until_signal()
+        await bot.set_webhook(
+            telegram.webhook_url,
+            secret_token=secret,
+            allowed_updates=worker.dispatcher.resolve_used_update_types(),
+            max_connections=HANDLERS_AT_ONCE,
+        )
+        log.info("webhook listening on %s:%s", telegram.webhook_listen, telegram.webhook_port)
+        await _until_stopped(stop, supervisor, liveness)
     finally:
         await runner.cleanup()
-
-
-async def _until_signal() -> None:
-    stopped = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stopped.set)
-    await stopped.wait()

@@ -42,6 +42,7 @@ from bot.care.messages import (
 from bot.care.ports import Clock, OutgoingMessage, UnitOfWorkFactory
 from bot.care.support_cards import alert_text, handover_text
 from bot.liveness import DEFAULT_LEASE
+from bot.supervisor import describe
 from bot.telegram.limits import Limits
 from bot.telegram.render import Part, render
 from bot.telegram.settling import Settler
@@ -104,6 +105,7 @@ class Sender:
         self.staff = staff  # forum topics, when the staff channel is on
         self.followup = followup  # tells an undelivered alert's patient the truth
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._unclaimed: list[int] = []  # claimed, not tried, and not yet given back
         self.settler = Settler(uow)
         bell.attach(self.notify)
 
@@ -117,6 +119,7 @@ class Sender:
         while not stop.is_set():
             # Cleared before claiming, never after: a commit during the claim must wake us.
             self.wake.clear()
+            await self._give_back()
             claimed, chats = await self._claim()
             for run in _by_target(claimed):
                 task = asyncio.create_task(self._deliver_run(run, chats))
@@ -183,13 +186,27 @@ class Sender:
     async def _deliver_run(self, run: list[OutgoingMessage], chats: dict[int, int]) -> None:
         """One target's claimed messages, in order; after a failure the rest are given back."""
         for done, message in enumerate(run):
-            if not await self._deliver(message, chats):
-                rest = [later.id for later in run[done + 1 :]]
-                if rest:
-                    async with self.uow() as uow:
-                        await uow.outbox.release(rest)
-                        await uow.commit(notify=False)
+            try:
+                delivered = await self._deliver(message, chats)
+            except Exception as error:  # recording failed (database away): its lease brings it back
+                log.warning("outbox message %s: could not record (%s)", message.id, describe(error))
+                delivered = False
+            if not delivered:
+                self._unclaimed.extend(later.id for later in run[done + 1 :])
+                await self._give_back()
                 return
+
+    async def _give_back(self) -> None:
+        """Release claimed messages that were not tried; kept for the next try if that fails."""
+        if not self._unclaimed:
+            return
+        ids, self._unclaimed = self._unclaimed, []
+        try:
+            async with self.uow() as uow:
+                await uow.outbox.release(ids)
+                await uow.commit(notify=False)
+        except Exception:
+            self._unclaimed.extend(ids)  # the sender's loop tries again before its next claim
 
     async def _deliver(self, message: OutgoingMessage, chats: dict[int, int]) -> bool:
         """Send one message and record the outcome; False unless the next may follow at once."""

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from bot.care.ports import UnitOfWorkFactory
+from bot.supervisor import describe, is_transient
 
 log = logging.getLogger(__name__)
 
+RETRY_CAP = 5.0  # seconds between tries while the database is away
 _Queued = tuple[int, int | None, asyncio.Future[None]]  # outbox id, Telegram id, recorded
 
 
@@ -27,6 +30,7 @@ class Settler:
         self._uow = uow
         self._queued: list[_Queued] = []
         self._writer: asyncio.Task[None] | None = None
+        self._tries = 0
 
     async def sent(self, message_id: int, telegram_message_id: int | None) -> None:
         """Record a message Telegram accepted; raise what the write raised if it failed."""
@@ -44,6 +48,7 @@ class Settler:
             await asyncio.wait([self._writer])
 
     async def _write(self) -> None:
+        failing_since: float | None = None
         while self._queued:
             batch, self._queued = self._queued, []
             try:
@@ -51,16 +56,36 @@ class Settler:
                     await uow.outbox.mark_sent_many([(m, t) for m, t, _ in batch])
                     await uow.commit(notify=False)  # the deliveries ending wake the sender
             except Exception as error:
-                # Nothing in the batch is marked sent: each row keeps its lease, and goes again
-                # when that runs out (the duplicate a crash at this point would cause too).
-                log.exception("recording %s sent outbox messages failed", len(batch))
-                _resolve(batch, error)
+                if not is_transient(error):  # a bug: the rows keep their leases and go again
+                    log.error(
+                        "recording %s sent outbox messages failed (%s)", len(batch), describe(error)
+                    )
+                    _resolve(batch, error)
+                    continue
+                # The database is away. Telegram has these messages: keep them queued until the
+                # record lands, or a lease running out would send them a second time.
+                failing_since = self._waiting(failing_since, len(batch), error)
+                self._queued = batch + self._queued
+                await asyncio.sleep(min(RETRY_CAP, 0.5 * 2 ** min(self._tries, 8)))
             except BaseException:  # cancelled: let no delivery wait forever
                 for *_, recorded in batch + self._queued:
                     recorded.cancel()
                 raise
             else:
+                if failing_since is not None:
+                    log.warning("recording sent messages works again")
+                    failing_since, self._tries = None, 0
                 _resolve(batch, None)
+
+    def _waiting(self, since: float | None, count: int, error: Exception) -> float:
+        """Count a failed write; say so once per outage."""
+        self._tries += 1
+        if since is None:
+            log.warning(
+                "recording %s sent outbox messages failed (%s); retrying", count, describe(error)
+            )
+            return time.monotonic()
+        return since
 
 
 def _resolve(batch: list[_Queued], error: Exception | None) -> None:
