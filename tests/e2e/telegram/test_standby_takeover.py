@@ -18,7 +18,7 @@ STANDBY_LINE = "standby: another process polls; waiting"
 
 def polls_logged(process: BotProcess) -> int:
     """How often the process logged that it started polling."""
-    return process.output().count("polling http")
+    return process.output().count("polling for updates")
 
 
 async def test_a_standby_waits_while_the_poller_lives_and_takes_over_after_kill_9(
