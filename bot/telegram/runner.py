@@ -116,8 +116,11 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
     check_staffing(settings)
     app = await build_app(settings)
     liveness = liveness_for(app, webhook=webhook)
-    if not webhook:
-        await liveness.acquire_poller()  # a hot standby waits here, doing nothing else
+    if not webhook and not await _standby_until_poller(liveness):
+        await liveness.leave()  # a standby stopped by SIGTERM: nothing else ever started
+        await app.close()
+        log.info("stopped")
+        return
     await release_abandoned_work(app.uow, await liveness.live_holders() | {liveness.holder})
     telegram = build_telegram(app, holder=liveness.holder)
     freeze_startup_heap()
@@ -144,6 +147,21 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
         await bot.session.close()
         await app.close()
         log.info("stopped")
+
+
+async def _standby_until_poller(liveness: Liveness) -> bool:
+    """Wait as a hot standby for the poller lease; False when SIGINT/SIGTERM came first."""
+    acquiring = asyncio.create_task(liveness.acquire_poller())
+    signalled = asyncio.create_task(_until_signal())
+    done, _ = await asyncio.wait({acquiring, signalled}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (acquiring, signalled):
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # polling installs its own
+        loop.remove_signal_handler(sig)
+    return acquiring in done and acquiring.exception() is None
 
 
 class PollerLeaseLost(StartupError):
