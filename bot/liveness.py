@@ -45,13 +45,17 @@ def beat_of(lease: timedelta) -> timedelta:
 
 
 async def release_abandoned_work(uow: UnitOfWorkFactory, live: set[str]) -> int:
-    """Give back what processes no longer live had claimed (outbox rows); return how many."""
+    """Give back what processes no longer live had claimed (outbox rows, updates); how many."""
     async with uow() as work:
-        released = await work.outbox.release_abandoned(live)
-        await work.commit(notify=released > 0)
-    if released:
-        log.warning("released %s outbox messages claimed by a process that is gone", released)
-    return released
+        messages = await work.outbox.release_abandoned(live)
+        updates = await work.inbox.release_abandoned(live)
+        await work.commit(notify=messages > 0)
+    if messages or updates:
+        log.warning(
+            "took back %s outbox messages and %s updates from a process that is gone",
+            messages, updates,
+        )  # fmt: skip
+    return messages + updates
 
 
 @dataclass

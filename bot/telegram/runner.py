@@ -48,6 +48,7 @@ DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 # patients at once on PostgreSQL exhausted the pool after 30 s).
 HANDLERS_AT_ONCE = 10
 FLUSH_SECONDS = 10.0
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 # The menu Telegram shows next to the text box, per language.
 COMMANDS = {
@@ -130,14 +131,16 @@ async def _serve(app: App, settings: Settings, *, webhook: bool) -> None:
     liveness = liveness_for(app, webhook=webhook)
     runtime = settings.runtime
     telegram = build_telegram(app, holder=liveness.holder)
+    stop = asyncio.Event()
     try:
+        _stop_on_signals(stop)
         await _reach_bot_api(telegram.bot, settings)
-        if not webhook:
-            await liveness.acquire_poller()  # a hot standby waits here, doing nothing else
+        if not webhook and not await _standby_until_poller(liveness, stop):
+            await liveness.leave()  # a standby stopped by SIGTERM: nothing else ever started
+            return
         live = await liveness.live_holders() | {liveness.holder}
         await release_abandoned_work(app.uow, live)
         freeze_startup_heap()
-        stop = asyncio.Event()
         supervisor = Supervisor(give_up_after=runtime.give_up_after, backoff_cap=runtime.retry_cap)
         worker = InboxWorker(
             app.uow, app.clock, telegram.dispatcher, telegram.bot, liveness.holder,
@@ -172,6 +175,7 @@ async def _serve(app: App, settings: Settings, *, webhook: bool) -> None:
             await liveness.leave()
         _raise_if_failed(supervisor, liveness)
     finally:
+        _signals_back()
         await telegram.bot.session.close()
 
 
@@ -208,11 +212,33 @@ def _raise_if_failed(supervisor: Supervisor, liveness: Liveness) -> None:
         raise Stopped("stopped polling: the poller lease was lost (restart me)", EXIT_GAVE_UP)
 
 
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+
+
+def _signals_back() -> None:
+    loop = asyncio.get_running_loop()
+    for sig in SIGNALS:
+        loop.remove_signal_handler(sig)
+
+
+async def _standby_until_poller(liveness: Liveness, stop: asyncio.Event) -> bool:
+    """Wait as a hot standby for the poller lease; False when SIGINT/SIGTERM came first."""
+    acquiring = asyncio.ensure_future(liveness.acquire_poller())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({acquiring, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not acquiring.done():
+        acquiring.cancel()
+        return False
+    acquiring.result()
+    return True
+
+
 async def _until_stopped(stop: asyncio.Event, supervisor: Supervisor, liveness: Liveness) -> None:
     """Wait for SIGINT/SIGTERM, a task giving up, or the poller lease being lost."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     waiters = {
         asyncio.ensure_future(stop.wait()),
         asyncio.ensure_future(supervisor.failed.wait()),
@@ -223,8 +249,6 @@ async def _until_stopped(stop: asyncio.Event, supervisor: Supervisor, liveness: 
     finally:
         for waiter in waiters:
             waiter.cancel()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
 
 
 async def check_staff_chat(bot: Bot, settings: Settings) -> list[str]:

@@ -21,24 +21,38 @@ def polls_logged(process: BotProcess) -> int:
     return process.output().count("polling for updates")
 
 
+def made(folder: Path) -> Path:
+    """The folder, created."""
+    folder.mkdir()
+    return folder
+
+
+async def standby(folder: Path, fake: FakeBotApi, env: dict[str, str]) -> BotProcess:
+    """Start `daybreak run` in `folder` (its log) and wait until it says it is a standby."""
+    process = BotProcess(made(folder), fake, env)
+    await process.start(ready=False)
+    try:
+        await eventually(
+            lambda: STANDBY_LINE in process.output() or process._exited(),
+            within=start_budget(WAIT),
+            what="the process to wait as a standby",
+        )
+    except AssertionError:
+        await process.kill()
+        raise
+    assert process.process is not None
+    assert process.process.returncode is None, process.output()
+    return process
+
+
 async def test_a_standby_waits_while_the_poller_lives_and_takes_over_after_kill_9(
     fake: FakeBotApi, daybreak: Callable[..., Awaitable[BotProcess]], tmp_path: Path
 ):
     lease = {"DAYBREAK_TELEGRAM__STANDBY_LEASE": str(LEASE)}
     first = await daybreak(**lease)
-    second_folder = tmp_path / "second"
-    second_folder.mkdir()
     # The same database and data key as the first, its own log.
-    second = BotProcess(second_folder, fake, bot_env(tmp_path, fake, **lease))
+    second = await standby(tmp_path / "second", fake, bot_env(tmp_path, fake, **lease))
     try:
-        await second.start(ready=False)
-        await eventually(
-            lambda: STANDBY_LINE in second.output() or second.process.returncode is not None,
-            within=start_budget(WAIT),
-            what="the second process to wait as a standby",
-        )
-        assert second.process.returncode is None, second.output()
-
         ann = Patient(fake, 8301)
         await ann.onboard_to_name()  # answered by the first while the second waits
         await ann.settle(LEASE * 2)  # two leases' worth: a standby that would poll, would have
@@ -65,6 +79,10 @@ async def test_a_standby_waits_while_the_poller_lives_and_takes_over_after_kill_
             counts = Counter(patient.texts())
             assert counts.most_common(1)[0][1] == 1, patient.texts()  # nothing twice
         assert fake.violations == []
+
+        third = await standby(tmp_path / "third", fake, bot_env(tmp_path, fake, **lease))
+        assert await third.stop() == 0, third.output()  # a standby stops cleanly on SIGTERM
+        assert polls_logged(third) == 0
         assert await second.stop() == 0, second.output()
     finally:
         if second.process is not None:
