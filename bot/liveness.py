@@ -4,9 +4,11 @@ Every `daybreak run` registers and heartbeats about once a second. A process is 
 last heartbeat is younger than the lease (`telegram.standby_lease`). In polling mode a process
 polls only while it holds the `poller` lease; a second process waits as a hot standby until the
 lease is free, or expired with its holder no longer live, and takes it. A poller that cannot
-renew its lease in time stops on its own (`lost`) before a standby may take over, so two
-processes never poll at once. Times come from each process's clock: hosts sharing a database
-keep their clocks in sync (NTP), as they must for the outbox's leases too.
+renew its lease in time (its database away) pauses polling a beat before a standby may take
+over, so two processes never poll at once; once the database is back it polls again if the
+lease is still its own, and stops (`lost`) if another process took it meanwhile. Times come
+from each process's clock: hosts sharing a database keep their clocks in sync (NTP), as they
+must for the outbox's leases too.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.care.ports import Clock, UnitOfWorkFactory
+from bot.care.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,7 @@ class Liveness:
     lease: timedelta = DEFAULT_LEASE
     sleep: Sleep = asyncio.sleep
     lost: asyncio.Event = field(default_factory=asyncio.Event)
+    paused: bool = False  # holding the lease, but unsure of it: the database did not answer
     _renewed_at: datetime | None = None
 
     @property
@@ -78,7 +81,11 @@ class Liveness:
 
     @property
     def polling(self) -> bool:
-        """True while this process holds the poller lease."""
+        """True while this process holds the poller lease (and may poll now)."""
+        return self._holding and not self.paused
+
+    @property
+    def _holding(self) -> bool:
         return self._renewed_at is not None and not self.lost.is_set()
 
     async def live_holders(self) -> set[str]:
@@ -115,26 +122,37 @@ class Liveness:
             return False
 
     async def beat_once(self) -> None:
-        """Heartbeat, and renew the poller lease if held; set `lost` if it is gone or late."""
+        """Heartbeat, and renew the poller lease if held; pause if late, `lost` if taken."""
         try:
             async with self.uow() as work:
                 await work.processes.heartbeat(self.holder, self.role)
-                kept = not self.polling or await work.leases.renew(POLLER, self.holder, self.lease)
+                kept = not self._holding or await self._keep(work)
                 await work.commit(notify=False)
-        except Exception as error:  # one line, and the next beat tries again
-            log.warning("heartbeat failed (%s)", type(error).__name__)
+        except Exception as error:  # one line per outage, and the next beat tries again
+            if not self.paused:
+                log.warning("heartbeat failed (%s)", type(error).__name__)
             self._check_late()
             return
         if not kept:
             self._lose("the poller lease was taken by another process")
-        elif self.polling:
-            self._renewed_at = self.clock.now()
+        elif self._holding:
+            if self.paused:
+                log.warning("the database is back and the poller lease still ours: polling again")
+            self.paused, self._renewed_at = False, self.clock.now()
+
+    async def _keep(self, work: UnitOfWork) -> bool:
+        """Renew the lease; after a pause, take it again unless another process has it now."""
+        if not self.paused:
+            return await work.leases.renew(POLLER, self.holder, self.lease)
+        live = await work.processes.live_holders(self.lease) | {self.holder}
+        return await work.leases.acquire(POLLER, self.holder, self.lease, live)
 
     def _check_late(self) -> None:
-        # A standby may take the lease once it expired; stop a beat before that can happen.
+        # A standby may take the lease once it expired; pause a beat before that can happen.
         since = None if self._renewed_at is None else self.clock.now() - self._renewed_at
         if self.polling and since is not None and since >= self.lease - self.beat:
-            self._lose("the poller lease could not be renewed in time")
+            log.warning("the poller lease could not be renewed in time: polling paused")
+            self.paused = True
 
     def _lose(self, why: str) -> None:
         log.error("stopping: %s", why)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.care.ports import UnitOfWorkFactory
+from bot.supervisor import describe, is_transient, where
 from scheduler.clock import Clock
 from scheduler.sweep import Sweeper
 
@@ -105,14 +106,26 @@ class Scheduler:
     def _tracked(self, job: Job) -> Callable[[], Awaitable[Any]]:
         """The job, remembered while it runs so that shutdown can wait for it."""
 
+        failing = False
+
         async def run() -> Any:
+            nonlocal failing
             task = asyncio.current_task()
             assert task is not None
             self._running.add(task)
             try:
-                return await job()
+                result = await job()
+            except Exception as error:  # one line per streak; the next tick tries again
+                if not failing:
+                    _report(job, error)
+                failing = True
+                return None
             finally:
                 self._running.discard(task)
+            if failing:
+                log.warning("%s: working again", _name(job))
+                failing = False
+            return result
 
         return run
 
@@ -155,3 +168,14 @@ class Scheduler:
             await work.commit()
         log.info("housekeeping: pruned %d inbound event keys", pruned)
         return pruned
+
+
+def _name(job: Job) -> str:
+    return getattr(job, "__name__", "a scheduled job")
+
+
+def _report(job: Job, error: Exception) -> None:
+    if is_transient(error):
+        log.warning("%s failed (%s); trying again on the next tick", _name(job), describe(error))
+    else:  # a bug: where it happened, never the message (it may quote data)
+        log.error("%s failed (%s)\n%s", _name(job), describe(error), where(error))

@@ -9,6 +9,7 @@ inbox; if storing fails, the same updates come again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 
@@ -19,6 +20,7 @@ from bot.care.ports import UnitOfWorkFactory
 from bot.telegram.ordering import chat_id_of
 
 log = logging.getLogger(__name__)
+PAUSED_POLL = 0.5  # seconds between looks at whether polling may go on
 
 
 async def store_updates(uow: UnitOfWorkFactory, updates: Sequence[Update]) -> int:
@@ -43,8 +45,13 @@ class Poller:
         timeout: int,
         allowed_updates: list[str],
         stored: Callable[[], None],
+        may_poll: Callable[[], bool] = lambda: True,
     ) -> None:
-        """Poll `bot` with `timeout`-second long polls, keeping what arrives through `uow`."""
+        """Poll `bot` with `timeout`-second long polls, keeping what arrives through `uow`.
+
+        While `may_poll()` is false (the poller lease is in doubt) it waits instead.
+        """
+        self.may_poll = may_poll
         self.uow = uow
         self.bot = bot
         self.timeout = timeout
@@ -60,6 +67,10 @@ class Poller:
             self._webhook_cleared = True
             log.info("polling for updates")
         while not stop.is_set():
+            if not self.may_poll():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), PAUSED_POLL)
+                continue
             fetch = asyncio.ensure_future(self._fetch())
             stopping = asyncio.ensure_future(stop.wait())
             await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)

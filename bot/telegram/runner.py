@@ -162,7 +162,7 @@ async def _serve(app: App, settings: Settings, *, webhook: bool) -> None:
                 poller = Poller(
                     app.uow, telegram.bot, timeout=settings.telegram.poll_timeout,
                     allowed_updates=telegram.dispatcher.resolve_used_update_types(),
-                    stored=worker.wake,
+                    stored=worker.wake, may_poll=lambda: liveness.polling,
                 )  # fmt: skip
                 supervisor.run("poller", lambda: poller.run(stop), stop)
                 await _until_stopped(stop, supervisor, liveness)

@@ -78,7 +78,7 @@ async def test_a_standby_takes_over_within_a_lease_and_a_beat_of_the_poller_goin
     assert first.lost.is_set()
 
 
-async def test_a_poller_that_cannot_reach_the_database_stops_before_its_lease_runs_out(uow, clock):
+async def test_a_poller_cut_off_from_its_database_pauses_before_its_lease_runs_out(uow, clock):
     first = process(uow, clock, "first")
     await first.acquire_poller()
     broken = Liveness(
@@ -86,12 +86,37 @@ async def test_a_poller_that_cannot_reach_the_database_stops_before_its_lease_ru
     )  # the same process, its database gone
     broken._renewed_at = clock.now()
     broken.role = POLLER
-    while not broken.lost.is_set():
+    while broken.polling:
         await broken.beat_once()
         clock.advance(broken.beat)
+    assert not broken.lost.is_set()
     async with uow(reading=True) as work:
         _, expires_at = await work.leases.holder(POLLER)
-    assert clock.now() <= expires_at  # it stopped while nobody could yet take over
+    assert clock.now() <= expires_at  # it paused while nobody could yet take over
+
+
+async def test_a_paused_poller_polls_again_when_the_database_is_back_and_nobody_took_over(
+    uow, clock
+):
+    first = process(uow, clock, "first")
+    await first.acquire_poller()
+    first.paused = True  # as after a database outage longer than its lease
+    clock.advance(LEASE * 3)
+    await first.beat_once()
+    assert first.polling
+    assert not first.lost.is_set()
+
+
+async def test_a_paused_poller_stops_when_a_standby_took_over_meanwhile(uow, clock):
+    first = process(uow, clock, "first")
+    await first.acquire_poller()
+    first.paused = True
+    clock.advance(LEASE * 3)
+    second = process(uow, clock, "second")
+    await second.acquire_poller()  # the database came back for the standby first
+    await first.beat_once()
+    assert first.lost.is_set()
+    assert not first.polling
 
 
 async def test_a_clean_stop_frees_the_lease_for_a_standby_at_once(uow, clock):
