@@ -42,3 +42,6 @@ def setup_logging(settings: LoggingSettings, *, quiet: bool = False) -> None:
     root.setLevel(logging.WARNING if quiet else settings.level)
     for name in _QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # A tick that finds the last sweep still running is skipped by design (one at a time);
+    # APScheduler warns of each, twice a second while the database is slow.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)

@@ -321,7 +321,7 @@ class RuntimeSettings(_Section):
     # Seconds a task (sender, poller, inbox) may keep failing before the process exits (3).
     give_up_after: float = Field(default=300.0, gt=0)
     # The longest wait between two tries of anything that failed, in seconds.
-    retry_cap: float = Field(default=30.0, gt=0)
+    retry_cap: float = Field(default=10.0, gt=0)
 
 
 class LoggingSettings(_Section):

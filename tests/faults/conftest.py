@@ -36,6 +36,8 @@ from tests.support.tcp_proxy import TcpProxy
 
 CONSENT = "Would you like to start Daybreak?"
 INTRO_MESSAGES = 8  # what one /start brings: the welcome, the safety note, the consent question
+RETRY_CAP = 2.0  # runtime.retry_cap: how soon after a fault ends the bot tries again
+QUICK_RETRIES = {"DAYBREAK_RUNTIME__RETRY_CAP": str(RETRY_CAP)}
 GLOBAL_RATE = 30.0  # Telegram's messages per second across chats (the bot keeps under it)
 StartBot = Callable[..., Awaitable[BotProcess]]
 
@@ -143,7 +145,7 @@ def budget(*, fault: float = 0.0, messages: int = 0) -> float:
     """How long a scenario may take here: the fault, the sends at Telegram's global rate, and
     start-up as measured on this machine (a loaded one takes longer for all of it)."""
     slowness = start_budget(WAIT) / WAIT
-    return fault + start_budget(WAIT) + slowness * messages / GLOBAL_RATE
+    return fault + 2 * RETRY_CAP + start_budget(WAIT) + slowness * messages / GLOBAL_RATE
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -167,11 +169,12 @@ async def database(backend: str, tmp_path: Path, proxy: TcpProxy) -> AsyncIterat
     """The bot's database on `backend`; on PostgreSQL the bot reaches it through `proxy`."""
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
-        yield Database(url, url, {})
+        yield Database(url, url, dict(QUICK_RETRIES))
         return
     await require_postgres()
     async with postgres_database() as direct:
         through = make_url(direct).set(host="127.0.0.1", port=proxy.port)
         url = through.render_as_string(hide_password=False)
         env = {"DAYBREAK_DATABASE__URL": url, "DAYBREAK_SECURITY__DATA_KEY": generate_key()}
+        env.update(QUICK_RETRIES)
         yield Database(url, direct, env)

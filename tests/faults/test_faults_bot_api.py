@@ -31,7 +31,7 @@ WAVES = 3  # patients who write before, during the dropped connections, and duri
 async def test_the_bot_api_closing_connections_then_answering_5xx(
     fake: FakeBotApi, daybreak: StartBot, database: Database
 ):
-    bot = await daybreak()
+    bot = await daybreak(**database.env)
     waves = [[Patient(fake, 9500 + 10 * wave + n) for n in range(3)] for wave in range(WAVES)]
     for patient in waves[0]:
         await patient.send("/start")

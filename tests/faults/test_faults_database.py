@@ -91,7 +91,7 @@ def hold_exclusively(path: Path, seconds: float) -> subprocess.Popen[str]:
 async def test_sqlite_held_by_another_process_for_25_s(
     fake: FakeBotApi, daybreak: StartBot, database: Database, tmp_path: Path
 ):
-    bot = await daybreak()
+    bot = await daybreak(**database.env)
     early = [Patient(fake, 9300 + n) for n in range(BEFORE)]
     late = [Patient(fake, 9400 + n) for n in range(DURING)]
     await burst(early)
@@ -102,6 +102,9 @@ async def test_sqlite_held_by_another_process_for_25_s(
         await asyncio.to_thread(holder.wait, SQLITE_HOLD_SECONDS * 2)
     finally:
         holder.kill()
+        holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()
 
     everyone = early + late
     messages = len(everyone) * INTRO_MESSAGES

@@ -45,7 +45,7 @@ async def test_kill_9_five_times_during_a_burst_of_50_patients(
     fake: FakeBotApi, daybreak: StartBot, database: Database
 ):
     patients = [Patient(fake, 9600 + n) for n in range(BURST)]
-    bot = await daybreak()
+    bot = await daybreak(**database.env)
     for patient in patients:
         await patient.send("/start")
     total = BURST * INTRO_MESSAGES
@@ -58,7 +58,7 @@ async def test_kill_9_five_times_during_a_burst_of_50_patients(
             what=f"{share} messages out before kill {kill + 1}",
         )
         await bot.kill()
-        bot = await daybreak()
+        bot = await daybreak(**database.env)
 
     await everyone_answered(patients, CONSENT, budget(messages=total))
     await drained(database, budget(messages=total))
@@ -72,7 +72,7 @@ async def test_kill_9_five_times_during_a_burst_of_50_patients(
 async def test_two_bots_started_together_one_polls_and_the_standby_takes_over(
     fake: FakeBotApi, daybreak: StartBot, database: Database, tmp_path: Path
 ):
-    env = {"DAYBREAK_TELEGRAM__STANDBY_LEASE": str(LEASE)}
+    env = {"DAYBREAK_TELEGRAM__STANDBY_LEASE": str(LEASE), **database.env}
     second_folder = tmp_path / "second"
     second_folder.mkdir()
     # The same database and key file as the first process, a log of its own.
@@ -126,7 +126,7 @@ def poison(fake: FakeBotApi, chat_id: int) -> dict[str, object]:
 async def test_a_poison_update_is_parked_and_the_rest_flow_on(
     fake: FakeBotApi, daybreak: StartBot, database: Database
 ):
-    bot = await daybreak(DAYBREAK_TELEGRAM__INBOX_ATTEMPTS="3")
+    bot = await daybreak(DAYBREAK_TELEGRAM__INBOX_ATTEMPTS="3", **database.env)
     before = [Patient(fake, 9800 + n) for n in range(3)]
     after = [Patient(fake, 9810 + n) for n in range(3)]
     for patient in before:
