@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
-BACKOFF_CAP = 300.0
+BACKOFF_CAP = 300.0  # the longest wait for a message the staff chat refused
 IDLE_POLL = 1.0  # seconds between outbox polls when nothing woke the sender
 PER_TARGET = 10  # a chat's consecutive due messages claimed together, sent one after another
 
@@ -86,6 +86,7 @@ class Sender:
         batch: int = 200,
         holder: str | None = None,
         live_within: timedelta = DEFAULT_LEASE,
+        retry_cap: float = BACKOFF_CAP,
     ) -> None:
         """Deliver what `uow` committed, woken by `bell`; `staff` takes the forum's rows.
 
@@ -93,6 +94,8 @@ class Sender:
         `live_within` keeps its claims when another starts.
         """
         self.holder = holder
+        # Once Telegram answers again, no message waits longer than this for its next try.
+        self.retry_cap = retry_cap
         self.live_within = live_within
         self.uow = uow
         self.clock = clock
@@ -196,6 +199,10 @@ class Sender:
                 await self._give_back()
                 return
 
+    def _backoff(self, attempts: int) -> float:
+        """How long a message waits after Telegram or the network failed it."""
+        return _backoff(attempts, self.retry_cap)
+
     async def _give_back(self) -> None:
         """Release claimed messages that were not tried; kept for the next try if that fails."""
         if not self._unclaimed:
@@ -234,11 +241,11 @@ class Sender:
             await self._bad_request(message, error)
             return True  # recorded as failed; the conversation goes on
         except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
-            await self._retry(message, type(error).__name__, _backoff(message.attempts))
+            await self._retry(message, type(error).__name__, self._backoff(message.attempts))
             await tell_patient(self.followup, message, self.clock.now(), refused=False)
         except Exception:
             log.exception("sending outbox message %s failed unexpectedly", message.id)
-            await self._retry(message, "unexpected error", _backoff(message.attempts))
+            await self._retry(message, "unexpected error", self._backoff(message.attempts))
             await tell_patient(self.followup, message, self.clock.now(), refused=False)
         else:
             try:
@@ -351,9 +358,9 @@ def _by_target(claimed: Sequence[OutgoingMessage]) -> list[list[OutgoingMessage]
     return sorted(runs.values(), key=lambda run: (run[0].priority, run[0].id))
 
 
-def _backoff(attempts: int) -> float:
+def _backoff(attempts: int, cap: float = BACKOFF_CAP) -> float:
     """Exponential backoff with full jitter, capped (so a long outage doesn't stampede later)."""
-    return random.uniform(0, min(BACKOFF_CAP, 2.0 ** max(attempts, 1)))
+    return random.uniform(0, min(cap, 2.0 ** max(attempts, 1)))
 
 
 def _chat_destination(payload: OutboxPayload | UnreadablePayload) -> Destination | None:

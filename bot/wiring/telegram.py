@@ -37,6 +37,7 @@ def build_telegram(
         staff_chat_id=telegram.staff_chat_id, paid_broadcast=telegram.paid_broadcast,
         staff=delivery, followup=app.followup, batch=batch,
         holder=holder, live_within=standby_lease(app.settings),
+        retry_cap=app.settings.runtime.retry_cap,
     )  # fmt: skip
     dispatcher, order = make_dispatcher(app)
     return Telegram(bot, sender, dispatcher, order)
