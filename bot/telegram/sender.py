@@ -3,7 +3,8 @@
 A message leaves the outbox only after Telegram accepted it (a crash in between re-sends that
 one message: the only duplicate possible), and a chat's next message goes only once the one
 before it is recorded (sends that finish together are recorded in one commit: settling.py).
-429 pauses all sends; 5xx and network errors retry with backoff and jitter; 403 marks the
+429 pauses all sends; 5xx and network errors retry with backoff and jitter for as long as
+they last (capped by `runtime.retry_cap`, so sending resumes soon after an outage ends); 403 marks the
 patient blocked and parks their messages; 400 records the message as failed with the reason,
 and the conversation goes on. The staff chat is different: what it refuses or misses is tried
 again until it answers (an alert is never dropped), and the alert's patient is told
@@ -241,7 +242,10 @@ class Sender:
             await self._bad_request(message, error)
             return True  # recorded as failed; the conversation goes on
         except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
-            await self._retry(message, type(error).__name__, self._backoff(message.attempts))
+            # Telegram or the network is away, not the message at fault: it waits as long as
+            # the outage lasts (a 20 s outage used to use up all its tries and drop it).
+            delay = self._backoff(message.attempts)
+            await self._retry(message, type(error).__name__, delay, count=False)
             await tell_patient(self.followup, message, self.clock.now(), refused=False)
         except Exception:
             log.exception("sending outbox message %s failed unexpectedly", message.id)

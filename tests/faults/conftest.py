@@ -51,6 +51,7 @@ class Census:
     outbox_rows: int = 0
     outbox_sent: int = 0
     outbox_pending: int = 0
+    outbox_undelivered: int = 0  # given up on, parked: a committed message that never went
     deliveries: int = 0
     duplicates: int = 0
     per_chat_duplicates: dict[int, int] = field(default_factory=dict)
@@ -60,7 +61,7 @@ class Census:
         return (
             f"census[{scenario}]: updates sent {self.updates_sent}, answered {self.answered}, "
             f"outbox rows {self.outbox_rows} (sent {self.outbox_sent}, pending "
-            f"{self.outbox_pending}), deliveries {self.deliveries}, duplicates {self.duplicates}"
+            f"{self.outbox_pending}, undelivered {self.outbox_undelivered}), deliveries {self.deliveries}, duplicates {self.duplicates}"
         )
 
 
@@ -95,6 +96,9 @@ async def take_census(
     census.outbox_pending = await database.scalar(
         "SELECT count(*) FROM outbox WHERE status = 'pending'"
     )
+    census.outbox_undelivered = await database.scalar(
+        "SELECT count(*) FROM outbox WHERE status NOT IN ('pending', 'sent')"
+    )
     for patient in patients:
         texts = patient.texts()
         census.deliveries += len(texts)
@@ -109,6 +113,7 @@ def assert_whole(census: Census, *, patients: int, kills: int = 0) -> None:
     """Everyone answered, nothing left behind, and only the in-flight repeats a kill allows."""
     assert census.answered == patients, census
     assert census.outbox_pending == 0, census
+    assert census.outbox_undelivered == 0, census
     assert census.duplicates == sum(census.per_chat_duplicates.values()), census
     assert all(n <= kills for n in census.per_chat_duplicates.values()), census
 
