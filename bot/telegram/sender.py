@@ -4,10 +4,10 @@ A message leaves the outbox only after Telegram accepted it (a crash in between 
 one message: the only duplicate possible), and a chat's next message goes only once the one
 before it is recorded (sends that finish together are recorded in one commit: settling.py).
 429 pauses all sends; 5xx and network errors retry with backoff and jitter for as long as
-they last (capped by `runtime.retry_cap`, so sending resumes soon after an outage ends); 403 marks the
-patient blocked and parks their messages; 400 records the message as failed with the reason,
-and the conversation goes on. The staff chat is different: what it refuses or misses is tried
-again until it answers (an alert is never dropped), and the alert's patient is told
+they last (capped by `runtime.retry_cap`, so sending resumes soon after an outage ends); 403
+marks the patient blocked and parks their messages; 400 records the message as failed with the
+reason, and the conversation goes on. The staff chat is different: what it refuses or misses is
+tried again until it answers (an alert is never dropped), and the alert's patient is told
 (staff_failures.py).
 """
 

@@ -61,7 +61,8 @@ class Census:
         return (
             f"census[{scenario}]: updates sent {self.updates_sent}, answered {self.answered}, "
             f"outbox rows {self.outbox_rows} (sent {self.outbox_sent}, pending "
-            f"{self.outbox_pending}, undelivered {self.outbox_undelivered}), deliveries {self.deliveries}, duplicates {self.duplicates}"
+            f"{self.outbox_pending}, undelivered {self.outbox_undelivered}), "
+            f"deliveries {self.deliveries}, duplicates {self.duplicates}"
         )
 
 
