@@ -17,6 +17,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -43,7 +44,7 @@ from bot.care.messages import (
 from bot.care.ports import Clock, OutgoingMessage, UnitOfWorkFactory
 from bot.care.support_cards import alert_text, handover_text
 from bot.liveness import DEFAULT_LEASE
-from bot.supervisor import describe
+from bot.supervisor import describe, is_transient
 from bot.telegram.limits import Limits
 from bot.telegram.render import Part, render
 from bot.telegram.settling import Settler
@@ -110,6 +111,7 @@ class Sender:
         self.followup = followup  # tells an undelivered alert's patient the truth
         self._in_flight: set[asyncio.Task[None]] = set()
         self._unclaimed: list[int] = []  # claimed, not tried, and not yet given back
+        self._outage = 0  # failed claims in a row (the database away)
         self.settler = Settler(uow)
         bell.attach(self.notify)
 
@@ -124,7 +126,7 @@ class Sender:
             # Cleared before claiming, never after: a commit during the claim must wake us.
             self.wake.clear()
             await self._give_back()
-            claimed, chats = await self._claim()
+            claimed, chats = await self._claim_or_wait(stop)
             for run in _by_target(claimed):
                 task = asyncio.create_task(self._deliver_run(run, chats))
                 self._in_flight.add(task)
@@ -136,7 +138,7 @@ class Sender:
         await self.drain()
         # Flush: each chat's next message became due as the one before it went out. The runner
         # bounds this; a row still claimed when it gives up is taken back on the next start.
-        while (batch := await self._claim())[0]:
+        while (batch := await self._claim_or_wait(stop))[0]:
             claimed, chats = batch
             await asyncio.gather(*(self._deliver_run(run, chats) for run in _by_target(claimed)))
         await self.settler.drain()
@@ -175,6 +177,27 @@ class Sender:
         )
         for task in pending:
             task.cancel()
+
+    async def _claim_or_wait(
+        self, stop: asyncio.Event
+    ) -> tuple[Sequence[OutgoingMessage], dict[int, int]]:
+        """Claim; while the database is away, wait (capped backoff) and claim nothing."""
+        try:
+            claimed = await self._claim()
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            self._outage += 1
+            if self._outage == 1:
+                log.warning("sender: the database is away (%s); waiting", describe(error))
+            delay = _backoff(self._outage, self.retry_cap)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            return [], {}
+        if self._outage:
+            log.warning("sender: the database is back; sending again")
+            self._outage = 0
+        return claimed
 
     async def _claim(self) -> tuple[Sequence[OutgoingMessage], dict[int, int]]:
         """Lease due messages, and look up the chats of the patients they go to."""
