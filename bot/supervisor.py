@@ -136,7 +136,7 @@ class Supervisor:
         self.failed.set()
 
     async def _pause(self, stop: asyncio.Event, attempt: int) -> None:
-        delay = random.uniform(0.5, min(self.backoff_cap, 2.0**attempt))
+        delay = random.uniform(0, min(self.backoff_cap, 2.0**attempt))
         waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.sleep(delay))}
         try:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)

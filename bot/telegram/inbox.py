@@ -128,7 +128,7 @@ class InboxWorker:
         await self._record(self._retry, stored, reason, count=True)
 
     async def _retry(self, stored: StoredUpdate, reason: str, *, count: bool) -> None:
-        delay = random.uniform(0.5, min(self.policy.retry_cap, 2.0 ** (stored.attempts + 1)))
+        delay = random.uniform(0, min(self.policy.retry_cap, 2.0 ** (stored.attempts + 1)))
         async with self.uow() as uow:
             at = self.clock.now() + timedelta(seconds=delay)
             await uow.inbox.retry(stored.id, reason, at, count=count)
