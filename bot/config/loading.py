@@ -33,6 +33,7 @@ from bot.config.parsers import (
     DEFAULT_CONFIG_FILE,
     ENV_DELIMITER,
     ENV_PREFIX,
+    NOT_SETTINGS,
     ConfigError,
 )
 from bot.config.sections import (
@@ -118,6 +119,7 @@ def load_settings(
     config_path: Path | None = None, *, overrides: Mapping[str, Any] | None = None
 ) -> Settings:
     """Load settings (overrides > DAYBREAK_* env > TOML file > defaults) or raise ConfigError."""
+    _check_variables(os.environ)
     path, chosen_by = find_config_file(config_path)
     file_data = _read_toml(path, chosen_by) if path is not None else {}
     token = _toml_file.set(path)
@@ -131,6 +133,34 @@ def load_settings(
         raise ConfigError(f"config error: {exc}") from None
     finally:
         _toml_file.reset(token)
+
+
+def _check_variables(environment: Mapping[str, str]) -> None:
+    """Refuse a DAYBREAK_ variable that sets nothing (a typo would silently be ignored)."""
+    known = _variable_names()
+    sections = {ENV_PREFIX + section.upper() for section in Settings.model_fields}
+    lines = []
+    for name in sorted(environment):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in NOT_SETTINGS or upper in sections:
+            continue
+        if ENV_DELIMITER in upper and upper.split(ENV_DELIMITER)[0] in sections:
+            continue  # a known section: its keys are checked with their values
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=0.6)
+        hint = f', did you mean "{close[0]}"?' if close else ""
+        lines.append(f"config error: environment variable {name} matches no setting{hint}")
+    if lines:
+        raise ConfigError("\n".join(lines))
+
+
+@functools.cache
+def _variable_names() -> list[str]:
+    """DAYBREAK_SECTION__KEY for every key of every section."""
+    return [
+        f"{ENV_PREFIX}{section.upper()}{ENV_DELIMITER}{key.upper()}"
+        for section in Settings.model_fields
+        for key in _known_keys((section,))
+    ]
 
 
 def _read_toml(path: Path, chosen_by: str) -> dict[str, Any]:

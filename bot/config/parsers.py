@@ -12,6 +12,10 @@ from pathlib import Path
 ENV_PREFIX = "DAYBREAK_"
 ENV_DELIMITER = "__"
 CONFIG_ENV = "DAYBREAK_CONFIG"
+# DAYBREAK_ variables that are not settings: the config file's path, and the test suite's own.
+NOT_SETTINGS = frozenset(
+    {CONFIG_ENV, "DAYBREAK_REQUIRE_POSTGRES", "DAYBREAK_TEST_POSTGRES_URL", "DAYBREAK_CRASH_SEED"}
+)
 DEFAULT_CONFIG_FILE = Path("config.toml")
 
 # Telegram's documented caps: ~30 messages/s overall, up to 1000/s with paid broadcasts.

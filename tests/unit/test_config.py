@@ -444,3 +444,31 @@ def test_example_file_documents_every_key() -> None:
         assert section in documented, f"[{section}] missing from config.example.toml"
         for name in model.model_fields:
             assert f"{section}.{name}" in documented, f"{section}.{name} not documented"
+
+
+@pytest.mark.parametrize(
+    ("variable", "suggested"),
+    [
+        ("DAYBREAK_TELEGRAM_TOKEN", "DAYBREAK_TELEGRAM__TOKEN"),  # one underscore
+        ("DAYBREAK_TELEGRAMM__POLL_TIMEOUT", "DAYBREAK_TELEGRAM__POLL_TIMEOUT"),  # a section
+    ],
+)
+def test_a_variable_that_sets_nothing_is_an_error_naming_the_closest(
+    monkeypatch, tmp_path, variable, suggested
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(variable, "123456:abc")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert variable in message
+    assert f'did you mean "{suggested}"?' in message
+    assert "123456:abc" not in message  # the value may be a secret
+
+
+def test_variables_that_are_not_settings_are_left_alone(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for name in ("DAYBREAK_REQUIRE_POSTGRES", "DAYBREAK_TEST_POSTGRES_URL", "DAYBREAK_CRASH_SEED"):
+        monkeypatch.setenv(name, "1")
+    monkeypatch.setenv("DAYBREAK_PROGRAMME__FOLLOW_UP_MONTHS", "[1, 2]")
+    assert load_settings().programme.follow_up_months == [1, 2]
