@@ -13,6 +13,7 @@ from bot.care.commands import Commands
 from bot.care.conversations import Conversations
 from bot.care.eligibility import effective_policy
 from bot.care.enrolment import Enrolment, NewPatientDefaults
+from bot.care.health import BacklogWatch
 from bot.care.hooks import FlowHooks
 from bot.care.ports import UnitOfWorkFactory as PortUnitOfWorkFactory
 from bot.care.programme import Programme
@@ -40,6 +41,7 @@ from storage.migrate import upgrade_engine
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+BACKLOG_CHECK_SECONDS = 60.0  # how often the log is told of an outbox falling behind
 
 
 def check_staffing(settings: Settings) -> None:
@@ -181,10 +183,11 @@ def assemble(
         hooks, enrolment=enrolment, commands=commands, programme=programme, staff=staff,
         pathway=pathway, followup=followup,
     )  # fmt: skip
+    backlog = BacklogWatch(uow, clock, settings.health.limits())
+    every = {**staff.frequent_jobs(), "backlog": (BACKLOG_CHECK_SECONDS, backlog.check)}
     scheduler = build_scheduler(
-        settings, uow, clock, programme, daily=staff.daily_jobs(settings),
-        every=staff.frequent_jobs(),
-    )  # fmt: skip
+        settings, uow, clock, programme, daily=staff.daily_jobs(settings), every=every
+    )
     return App(
         settings, engine, uow, bell, library, clock, conversations, enrolment, commands,
         programme, scheduler, staff, followup,

@@ -16,6 +16,7 @@ from bot.cli_flows import flows_group
 from bot.cli_safety import safety_group
 from bot.cli_schedule import schedule_group
 from bot.cli_staff import staff_group
+from bot.cli_status import status
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import StartupError, Stopped
 from bot.logs import setup_logging
@@ -81,6 +82,7 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 main.add_command(flows_group)
 main.add_command(staff_group)
 main.add_command(schedule_group)
+main.add_command(status)
 main.add_command(safety_group)
 
 

@@ -24,6 +24,7 @@ _privacy: type[ports.PrivacyRepository] = repositories.PrivacyRepository
 _processes: type[ports.ProcessRepository] = repositories.ProcessRepository
 _leases: type[ports.LeaseRepository] = repositories.LeaseRepository
 _inbox: type[ports.InboxRepository] = repositories.InboxRepository
+_health: type[ports.HealthRepository] = repositories.HealthRepository
 _questionnaires: type[ports.QuestionnaireRepository] = repositories.QuestionnaireRepository
 _runs: type[ports.RunRepository] = repositories.RunRepository
 _scheduled: type[ports.ScheduledItemRepository] = repositories.ScheduledItemRepository

@@ -20,6 +20,7 @@ from storage.repositories import (
     ConsentRepository,
     EnrolmentRepository,
     FlowRevisionRepository,
+    HealthRepository,
     HomeworkRepository,
     IdentityRepository,
     InboundEventRepository,
@@ -96,6 +97,7 @@ class UnitOfWork:
     processes: ProcessRepository
     leases: LeaseRepository
     inbox: InboxRepository
+    health: HealthRepository
 
     def __init__(
         self,
@@ -158,6 +160,7 @@ class UnitOfWork:
         self.processes = ProcessRepository(*plain)
         self.leases = LeaseRepository(*plain)
         self.inbox = InboxRepository(*sealed)
+        self.health = HealthRepository(*plain)
         return self
 
     async def __aexit__(

@@ -20,6 +20,7 @@ from bot.config.parsers import (
 )
 from bot.config.sections import (
     DatabaseSettings,
+    HealthSettings,
     LoggingSettings,
     ProgrammeSettings,
     RuntimeSettings,
@@ -42,6 +43,7 @@ __all__ = [
     "PAID_GLOBAL_RATE",
     "ConfigError",
     "DatabaseSettings",
+    "HealthSettings",
     "LoggingSettings",
     "ProgrammeSettings",
     "RuntimeSettings",

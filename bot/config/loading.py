@@ -38,6 +38,7 @@ from bot.config.parsers import (
 )
 from bot.config.sections import (
     DatabaseSettings,
+    HealthSettings,
     LoggingSettings,
     ProgrammeSettings,
     RuntimeSettings,
@@ -86,6 +87,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
     @classmethod
     def settings_customise_sources(

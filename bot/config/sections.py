@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from bot.care.health import HealthLimits
 from bot.config.parsers import (
     FREE_GLOBAL_RATE,
     PAID_GLOBAL_RATE,
@@ -311,6 +312,22 @@ class SchedulerSettings(_Section):
 
     sweep_seconds: float = Field(default=5.0, gt=0)
     batch_size: int = Field(default=500, gt=0)
+
+
+class HealthSettings(_Section):
+    """When `daybreak status` and `/healthz` say the bot is not healthy."""
+
+    # Seconds the oldest message still to send may have waited (a warning is logged beyond it).
+    outbox_max_age: float = Field(default=300.0, gt=0)
+    # Seconds the oldest scheduled item may be overdue.
+    sweep_max_lag: float = Field(default=300.0, gt=0)
+
+    def limits(self) -> HealthLimits:
+        """The same, as the care layer takes them."""
+        return HealthLimits(
+            outbox_max_age=timedelta(seconds=self.outbox_max_age),
+            sweep_max_lag=timedelta(seconds=self.sweep_max_lag),
+        )
 
 
 class RuntimeSettings(_Section):

@@ -37,7 +37,7 @@ from bot.supervisor import EXIT_GAVE_UP, Supervisor
 from bot.telegram.inbox import InboxPolicy, InboxWorker
 from bot.telegram.polling import Poller
 from bot.telegram.staff_access import staff_chat_problems
-from bot.telegram.webhook import add_webhook_route
+from bot.telegram.webhook import add_health_route, add_webhook_route
 from bot.wiring.telegram import build_telegram, liveness_for
 
 log = logging.getLogger(__name__)
@@ -281,6 +281,7 @@ async def _serve_webhook(
     path = urlparse(telegram.webhook_url).path or DEFAULT_WEBHOOK_PATH
     web_app = web.Application()
     add_webhook_route(web_app, path, secret, app.uow, worker.wake)
+    add_health_route(web_app, app.uow, app.clock, settings.health.limits())
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, telegram.webhook_listen, telegram.webhook_port)

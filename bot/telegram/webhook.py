@@ -1,4 +1,4 @@
-"""Webhook mode's door: an update is answered 200 only once it is stored in the inbox.
+"""Webhook mode's doors: updates (answered 200 only once stored in the inbox), and `/healthz`.
 
 Telegram redelivers what was not answered 200, so an update that could not be stored (the
 database away) is answered 503 and comes again; one stored twice is kept once.
@@ -14,13 +14,15 @@ from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.care.ports import UnitOfWorkFactory
+from bot.care.health import HealthLimits, health_report
+from bot.care.ports import Clock, UnitOfWorkFactory
 from bot.supervisor import describe
 from bot.telegram.polling import store_updates
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+HEALTH_PATH = "/healthz"
 
 
 def add_webhook_route(
@@ -49,3 +51,18 @@ def add_webhook_route(
         return web.Response(status=200)
 
     web_app.router.add_post(path, receive)
+
+
+def add_health_route(
+    web_app: web.Application, uow: UnitOfWorkFactory, clock: Clock, limits: HealthLimits
+) -> None:
+    """`GET /healthz`: the health report as JSON, 200 when healthy and 503 when not."""
+
+    async def healthz(_request: web.Request) -> web.Response:
+        try:
+            report = await health_report(uow, clock, limits)
+        except Exception as error:  # the database away: that is not healthy
+            return web.json_response({"healthy": False, "problems": [describe(error)]}, status=503)
+        return web.json_response(report.as_dict(), status=200 if report.healthy else 503)
+
+    web_app.router.add_get(HEALTH_PATH, healthz)

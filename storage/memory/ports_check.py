@@ -36,6 +36,7 @@ _privacy: type[ports.PrivacyRepository] = privacy.MemoryPrivacyRepository
 _processes: type[ports.ProcessRepository] = processes.MemoryProcessRepository
 _leases: type[ports.LeaseRepository] = processes.MemoryLeaseRepository
 _inbox: type[ports.InboxRepository] = processes.MemoryInboxRepository
+_health: type[ports.HealthRepository] = processes.MemoryHealthRepository
 _questionnaires: type[ports.QuestionnaireRepository] = results.MemoryQuestionnaireRepository
 _runs: type[ports.RunRepository] = flows.MemoryRunRepository
 _scheduled: type[ports.ScheduledItemRepository] = repositories.MemoryScheduledItemRepository

@@ -6,10 +6,18 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.care.ports import StoredUpdate
+from bot.care.ports import PRIORITY_SAFETY, HealthFigures, StoredUpdate
 from storage.memory import tables
 from storage.memory.repositories import MemoryRepository
-from storage.models import InboxUpdate, LeaseRow, ProcessRow
+from storage.memory.tables import Row
+from storage.models import (
+    InboundEvent,
+    InboxUpdate,
+    LeaseRow,
+    OutboxMessage,
+    ProcessRow,
+    ScheduledItem,
+)
 
 
 class MemoryProcessRepository(MemoryRepository):
@@ -156,3 +164,31 @@ class MemoryInboxRepository(MemoryRepository):
                 row.next_try_at, row.claimed_by = now, None
                 released += 1
         return released
+
+
+class MemoryHealthRepository(MemoryRepository):
+    """The figures `daybreak status` reports (in memory)."""
+
+    def _all(self, model: type[Row]) -> list[Row]:
+        rows = self.workspace.table(model.__tablename__).values()
+        return [row for row in rows if isinstance(row, model)]
+
+    async def figures(self) -> HealthFigures:
+        """Read them now."""
+        pending = [m for m in self._all(OutboxMessage) if m.status == "pending"]
+        now = self.clock()
+        due = [
+            i.due_at for i in self._all(ScheduledItem) if i.status == "pending" and i.due_at <= now
+        ]
+        inbox = self._all(InboxUpdate)
+        return HealthFigures(
+            last_update_at=max((e.at for e in self._all(InboundEvent)), default=None),
+            outbox_pending=len(pending),
+            oldest_pending_at=min((m.created_at for m in pending), default=None),
+            alerts_pending=sum(
+                m.target_kind == "staff" and m.priority == PRIORITY_SAFETY for m in pending
+            ),
+            oldest_due_at=min(due, default=None),
+            inbox_pending=sum(u.status == "pending" for u in inbox),
+            inbox_parked=sum(u.status == "parked" for u in inbox),
+        )

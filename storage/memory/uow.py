@@ -18,6 +18,7 @@ from storage.memory.outbox import MemoryOutboxRepository
 from storage.memory.patients import MemoryIdentityRepository, MemoryPatientRepository
 from storage.memory.privacy import MemoryPrivacyRepository
 from storage.memory.processes import (
+    MemoryHealthRepository,
     MemoryInboxRepository,
     MemoryLeaseRepository,
     MemoryProcessRepository,
@@ -63,6 +64,7 @@ class MemoryUnitOfWork:
     processes: MemoryProcessRepository
     leases: MemoryLeaseRepository
     inbox: MemoryInboxRepository
+    health: MemoryHealthRepository
 
     def __init__(
         self,
@@ -111,6 +113,7 @@ class MemoryUnitOfWork:
         self.processes = MemoryProcessRepository(*on)
         self.leases = MemoryLeaseRepository(*on)
         self.inbox = MemoryInboxRepository(*on)
+        self.health = MemoryHealthRepository(*on)
 
     async def __aenter__(self) -> Self:
         """Copy the committed rows and build the repositories on the copy."""

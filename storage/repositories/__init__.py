@@ -29,7 +29,12 @@ from storage.repositories.patients import (
     new_pseudonym,
 )
 from storage.repositories.privacy import PrivacyRepository
-from storage.repositories.processes import InboxRepository, LeaseRepository, ProcessRepository
+from storage.repositories.processes import (
+    HealthRepository,
+    InboxRepository,
+    LeaseRepository,
+    ProcessRepository,
+)
 from storage.repositories.results import HomeworkRepository, QuestionnaireRepository
 from storage.repositories.safety import AlertRepository, AuditRepository
 from storage.repositories.scheduled import ScheduledItemRepository
@@ -51,6 +56,7 @@ __all__ = [
     "EventSummary",
     "FlowRevisionRepository",
     "Grade",
+    "HealthRepository",
     "Homework",
     "HomeworkRepository",
     "Identity",

@@ -8,8 +8,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.care.ports import StoredUpdate
-from storage.models import InboxUpdate, LeaseRow, ProcessRow
+from bot.care.ports import PRIORITY_SAFETY, HealthFigures, StoredUpdate
+from storage.models import (
+    InboundEvent,
+    InboxUpdate,
+    LeaseRow,
+    OutboxMessage,
+    ProcessRow,
+    ScheduledItem,
+)
 from storage.repositories.base import EncryptedRepository, Repository
 
 
@@ -209,3 +216,35 @@ class InboxRepository(EncryptedRepository):
         )
         result = await self.session.execute(stmt)
         return int(getattr(result, "rowcount", 0))
+
+
+class HealthRepository(Repository):
+    """The figures `daybreak status` and `/healthz` report (SQL)."""
+
+    async def figures(self) -> HealthFigures:
+        """Read them now: a handful of aggregate queries over indexed columns."""
+        pending = OutboxMessage.status == "pending"
+        outbox = (
+            await self.session.execute(
+                sa.select(sa.func.count(), sa.func.min(OutboxMessage.created_at)).where(pending)
+            )
+        ).one()
+        alerts = sa.select(sa.func.count()).where(
+            pending,
+            OutboxMessage.target_kind == "staff",
+            OutboxMessage.priority == PRIORITY_SAFETY,
+        )
+        due = sa.select(sa.func.min(ScheduledItem.due_at)).where(
+            ScheduledItem.status == "pending", ScheduledItem.due_at <= self.clock()
+        )
+        inbox = sa.select(InboxUpdate.status, sa.func.count()).group_by(InboxUpdate.status)
+        by_status = dict((await self.session.execute(inbox)).tuples().all())
+        return HealthFigures(
+            last_update_at=await self.session.scalar(sa.select(sa.func.max(InboundEvent.at))),
+            outbox_pending=int(outbox[0]),
+            oldest_pending_at=outbox[1],
+            alerts_pending=int(await self.session.scalar(alerts) or 0),
+            oldest_due_at=await self.session.scalar(due),
+            inbox_pending=int(by_status.get("pending", 0)),
+            inbox_parked=int(by_status.get("parked", 0)),
+        )

@@ -10,6 +10,8 @@ from bot.care.ports.outcomes import (
     Wait,
 )
 from bot.care.ports.processes import (
+    HealthFigures,
+    HealthRepository,
     InboxRepository,
     LeaseRepository,
     ProcessRepository,
@@ -106,6 +108,8 @@ __all__ = [
     "Fired",
     "FlowRevisionRepository",
     "Grade",
+    "HealthFigures",
+    "HealthRepository",
     "Homework",
     "HomeworkRepository",
     "Identity",

@@ -79,3 +79,23 @@ class InboxRepository(Protocol):
 
     async def release_abandoned(self, live_holders: Collection[str]) -> int:
         """Make updates leased by processes not in `live_holders` due at once; how many."""
+
+
+@dataclass(frozen=True)
+class HealthFigures:
+    """What an operator needs to see the bot is working: counts and times, never data."""
+
+    last_update_at: datetime | None  # the newest update handled
+    outbox_pending: int
+    oldest_pending_at: datetime | None  # when the oldest message still to send was committed
+    alerts_pending: int  # safety messages for the staff chat not yet delivered
+    oldest_due_at: datetime | None  # the oldest scheduled item due and not yet done
+    inbox_pending: int
+    inbox_parked: int
+
+
+class HealthRepository(Protocol):
+    """The figures `daybreak status` and `/healthz` report."""
+
+    async def figures(self) -> HealthFigures:
+        """Read them now."""

@@ -6,7 +6,12 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.care.ports.processes import InboxRepository, LeaseRepository, ProcessRepository
+from bot.care.ports.processes import (
+    HealthRepository,
+    InboxRepository,
+    LeaseRepository,
+    ProcessRepository,
+)
 from bot.care.ports.repositories import (
     AnswerRepository,
     ConsentRepository,
@@ -94,6 +99,11 @@ class UnitOfWork(Protocol):
     @property
     def inbound(self) -> InboundEventRepository:
         """The inbound."""
+        ...
+
+    @property
+    def health(self) -> HealthRepository:
+        """The figures that say whether the bot is working."""
         ...
 
     @property
