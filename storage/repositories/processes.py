@@ -238,7 +238,7 @@ class HealthRepository(Repository):
             ScheduledItem.status == "pending", ScheduledItem.due_at <= self.clock()
         )
         inbox = sa.select(InboxUpdate.status, sa.func.count()).group_by(InboxUpdate.status)
-        by_status = dict((await self.session.execute(inbox)).tuples().all())
+        by_status = {status: count for status, count in (await self.session.execute(inbox)).all()}
         return HealthFigures(
             last_update_at=await self.session.scalar(sa.select(sa.func.max(InboundEvent.at))),
             outbox_pending=int(outbox[0]),
