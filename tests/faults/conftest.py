@@ -119,6 +119,25 @@ def assert_whole(census: Census, *, patients: int, kills: int = 0) -> None:
     assert all(n <= kills for n in census.per_chat_duplicates.values()), census
 
 
+async def census_after(
+    database: Database,
+    patients: list[Patient],
+    scenario: str,
+    *,
+    fault: float = 0.0,
+    kills: int = 0,
+) -> Census:
+    """Wait until every patient has had the consent question and the outbox drained, then count:
+    each patient sent one /start, and what they saw must be whole."""
+    messages = len(patients) * INTRO_MESSAGES
+    await everyone_answered(patients, CONSENT, budget(fault=fault, messages=messages))
+    await drained(database, budget(messages=messages))
+    census = await take_census(database, patients, CONSENT, sent=len(patients))
+    print(census.line(scenario))
+    assert_whole(census, patients=len(patients), kills=kills)
+    return census
+
+
 async def everyone_answered(patients: list[Patient], expected: str, within: float) -> None:
     """Wait until each patient has read `expected` at least once."""
     await eventually(

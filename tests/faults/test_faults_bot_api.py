@@ -10,16 +10,12 @@ import pytest
 
 from tests.fakebot import FakeBotApi
 from tests.faults.conftest import (
-    CONSENT,
-    INTRO_MESSAGES,
     Database,
     Patient,
     StartBot,
-    assert_whole,
     budget,
-    drained,
+    census_after,
     everyone_answered,
-    take_census,
 )
 
 DROP_SECONDS = 10.0
@@ -47,12 +43,7 @@ async def test_the_bot_api_closing_connections_then_answering_5xx(
     await asyncio.sleep(ERROR_SECONDS)
 
     everyone = [patient for wave in waves for patient in wave]
-    messages = len(everyone) * INTRO_MESSAGES
-    await everyone_answered(everyone, CONSENT, budget(messages=messages))
-    await drained(database, budget(messages=messages))
-    census = await take_census(database, everyone, CONSENT, sent=len(everyone))
-    print(census.line("bot api dropped 10 s, 5xx 10 s"))
-    assert_whole(census, patients=len(everyone))
+    await census_after(database, everyone, "bot api dropped 10 s, 5xx 10 s")
     dropped = [i for i in fake.injected if i["status"] is None]
     failed = [i for i in fake.injected if i["status"] == 502]
     assert dropped, "no connection was dropped: nothing was tested"

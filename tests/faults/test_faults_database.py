@@ -17,16 +17,12 @@ import pytest
 
 from tests.fakebot import FakeBotApi
 from tests.faults.conftest import (
-    CONSENT,
-    INTRO_MESSAGES,
     Database,
     Patient,
     StartBot,
-    assert_whole,
     budget,
-    drained,
+    census_after,
     everyone_answered,
-    take_census,
 )
 from tests.support.tcp_proxy import TcpProxy
 
@@ -57,12 +53,7 @@ async def test_postgresql_cut_for_20_s_in_the_middle_of_a_burst(
     proxy.restore()
 
     everyone = early + late
-    messages = len(everyone) * INTRO_MESSAGES
-    await everyone_answered(everyone, CONSENT, budget(fault=PG_CUT_SECONDS, messages=messages))
-    await drained(database, budget(messages=messages))
-    census = await take_census(database, everyone, CONSENT, sent=len(everyone))
-    print(census.line("postgresql cut 20 s"))
-    assert_whole(census, patients=len(everyone))
+    await census_after(database, everyone, "postgresql cut 20 s", fault=PG_CUT_SECONDS)
     assert proxy.refused > 0, "the cut never turned the bot away: nothing was tested"
     assert await bot.stop() == 0, bot.output()
 
@@ -107,10 +98,5 @@ async def test_sqlite_held_by_another_process_for_25_s(
         holder.stdout.close()
 
     everyone = early + late
-    messages = len(everyone) * INTRO_MESSAGES
-    await everyone_answered(everyone, CONSENT, budget(messages=messages))
-    await drained(database, budget(messages=messages))
-    census = await take_census(database, everyone, CONSENT, sent=len(everyone))
-    print(census.line("sqlite held 25 s"))
-    assert_whole(census, patients=len(everyone))
+    await census_after(database, everyone, "sqlite held 25 s")
     assert await bot.stop() == 0, bot.output()

@@ -24,12 +24,10 @@ from tests.faults.conftest import (
     Database,
     Patient,
     StartBot,
-    assert_whole,
     budget,
-    drained,
+    census_after,
     eventually,
     everyone_answered,
-    take_census,
     until,
 )
 from tests.support.pace import start_budget
@@ -60,11 +58,7 @@ async def test_kill_9_five_times_during_a_burst_of_50_patients(
         await bot.kill()
         bot = await daybreak(**database.env)
 
-    await everyone_answered(patients, CONSENT, budget(messages=total))
-    await drained(database, budget(messages=total))
-    census = await take_census(database, patients, CONSENT, sent=BURST)
-    print(census.line(f"kill -9 x{KILLS}, {BURST} patients"))
-    assert_whole(census, patients=BURST, kills=KILLS)
+    await census_after(database, patients, f"kill -9 x{KILLS}, {BURST} patients", kills=KILLS)
     assert await bot.stop() == 0, bot.output()
 
 
@@ -101,12 +95,7 @@ async def test_two_bots_started_together_one_polls_and_the_standby_takes_over(
             within=LEASE + start_budget(LEASE),
             what="the standby to take over",
         )
-        messages = len(patients) * INTRO_MESSAGES
-        await everyone_answered(patients, CONSENT, budget(messages=messages))
-        await drained(database, budget(messages=messages))
-        census = await take_census(database, patients, CONSENT, sent=len(patients))
-        print(census.line("two processes, standby takes over"))
-        assert_whole(census, patients=len(patients), kills=1)
+        await census_after(database, patients, "two processes, standby takes over", kills=1)
         assert await standby.stop() == 0, standby.output()
     finally:
         await second.kill()
@@ -136,17 +125,12 @@ async def test_a_poison_update_is_parked_and_the_rest_flow_on(
         await patient.send("/start")
 
     everyone = before + after
-    messages = len(everyone) * INTRO_MESSAGES
-    await everyone_answered(everyone, CONSENT, budget(messages=messages))
-    await drained(database, budget(messages=messages))
+    await census_after(database, everyone, "poison update parked")
 
     async def parked() -> int:
         query = "SELECT count(*) FROM inbox_updates WHERE status = 'parked'"
         return int(await database.scalar(query))
 
     assert await until(parked, budget(), "the poison update to be parked") == 1
-    census = await take_census(database, everyone, CONSENT, sent=len(everyone))
-    print(census.line("poison update parked"))
-    assert_whole(census, patients=len(everyone))
     assert "parked update" in bot.log.read_text()  # one line for operators, no content
     assert await bot.stop() == 0, bot.output()
