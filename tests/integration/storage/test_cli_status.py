@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -62,9 +63,11 @@ def test_a_bot_falling_behind_exits_1_and_says_why_in_json(tmp_path: Path):
     assert report["outbox_oldest_pending_seconds"] >= 20 * 60
 
 
-def test_a_database_that_cannot_be_read_is_one_line_and_exit_2(tmp_path: Path):
-    missing = f"sqlite+aiosqlite:///{tmp_path / 'nowhere' / 'db.sqlite'}"
-    result = status(missing)
+def test_a_database_that_cannot_be_read_is_one_line_and_exit_2():
+    with socket.socket() as probe:  # a port nobody listens on: the database is away
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    result = status(f"postgresql+asyncpg://postgres@127.0.0.1:{closed}/test")
     assert result.exit_code == 2
     assert "cannot read the database" in result.output
     assert "Traceback" not in result.output
