@@ -335,7 +335,8 @@ class RuntimeSettings(_Section):
 
     # Seconds to keep trying the database and the Bot API at start before giving up (exit 2).
     startup_deadline: float = Field(default=120.0, ge=0)
-    # Seconds a task (sender, poller, inbox) may keep failing before the process exits (3).
+    # Seconds a task (sender, poller, inbox) may keep failing before the process exits with
+    # status 3, for a service manager to restart it.
     give_up_after: float = Field(default=300.0, gt=0)
     # The longest wait between two tries of anything that failed, in seconds.
     retry_cap: float = Field(default=10.0, gt=0)

@@ -168,9 +168,8 @@ async def _serve(app: App, settings: Settings, *, webhook: bool) -> None:
                 await _until_stopped(stop, supervisor, liveness)
         finally:
             stop.set()
-            await worker.drain(
-                FLUSH_SECONDS
-            )  # handlers in flight finish before the database closes
+            # Handlers in flight finish before the database closes.
+            await worker.drain(FLUSH_SECONDS)
             await supervisor.wait(FLUSH_SECONDS)
             await liveness.leave()
         _raise_if_failed(supervisor, liveness)

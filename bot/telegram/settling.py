@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from bot.care.ports import UnitOfWorkFactory
 from bot.supervisor import describe, is_transient
@@ -48,7 +47,6 @@ class Settler:
             await asyncio.wait([self._writer])
 
     async def _write(self) -> None:
-        failing_since: float | None = None
         while self._queued:
             batch, self._queued = self._queued, []
             try:
@@ -64,7 +62,12 @@ class Settler:
                     continue
                 # The database is away. Telegram has these messages: keep them queued until the
                 # record lands, or a lease running out would send them a second time.
-                failing_since = self._waiting(failing_since, len(batch), error)
+                if not self._tries:
+                    log.warning(
+                        "recording %s sent outbox messages failed (%s); retrying",
+                        len(batch), describe(error),
+                    )  # fmt: skip
+                self._tries += 1
                 self._queued = batch + self._queued
                 await asyncio.sleep(min(RETRY_CAP, 0.5 * 2 ** min(self._tries, 8)))
             except BaseException:  # cancelled: let no delivery wait forever
@@ -72,20 +75,10 @@ class Settler:
                     recorded.cancel()
                 raise
             else:
-                if failing_since is not None:
+                if self._tries:
                     log.warning("recording sent messages works again")
-                    failing_since, self._tries = None, 0
+                    self._tries = 0
                 _resolve(batch, None)
-
-    def _waiting(self, since: float | None, count: int, error: Exception) -> float:
-        """Count a failed write; say so once per outage."""
-        self._tries += 1
-        if since is None:
-            log.warning(
-                "recording %s sent outbox messages failed (%s); retrying", count, describe(error)
-            )
-            return time.monotonic()
-        return since
 
 
 def _resolve(batch: list[_Queued], error: Exception | None) -> None:
