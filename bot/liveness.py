@@ -73,6 +73,8 @@ class Liveness:
     lost: asyncio.Event = field(default_factory=asyncio.Event)
     paused: bool = False  # holding the lease, but unsure of it: the database did not answer
     _renewed_at: datetime | None = None
+    _steady_since: datetime | None = None  # beating without a failure since then
+    _swept_at: datetime | None = None  # when claims of processes gone were last looked for
 
     @property
     def beat(self) -> timedelta:
@@ -127,10 +129,12 @@ class Liveness:
             async with self.uow() as work:
                 await work.processes.heartbeat(self.holder, self.role)
                 kept = not self._holding or await self._keep(work)
-                await work.commit(notify=False)
+                freed = await self._free_abandoned(work)
+                await work.commit(notify=freed > 0)
         except Exception as error:  # one line per outage, and the next beat tries again
             if not self.paused:
                 log.warning("heartbeat failed (%s)", type(error).__name__)
+            self._steady_since = None
             self._check_late()
             return
         if not kept:
@@ -146,6 +150,32 @@ class Liveness:
             return await work.leases.renew(POLLER, self.holder, self.lease)
         live = await work.processes.live_holders(self.lease) | {self.holder}
         return await work.leases.acquire(POLLER, self.holder, self.lease, live)
+
+    async def _free_abandoned(self, work: UnitOfWork) -> int:
+        """Once a lease, give back the claims of processes that stopped beating meanwhile.
+
+        A process killed just before another started still looked live at that start, and its
+        claims would wait out their own leases (a minute for a message). Only a process that
+        has itself beaten without a failure for a whole lease judges: then the database was
+        there for everyone, and a process that did not beat meanwhile is gone.
+        """
+        now = self.clock.now()
+        if self._steady_since is None:
+            self._steady_since = now
+        if now - self._steady_since < self.lease:
+            return 0
+        if self._swept_at is not None and now - self._swept_at < self.lease:
+            return 0
+        self._swept_at = now
+        live = await work.processes.live_holders(self.lease) | {self.holder}
+        messages = await work.outbox.release_abandoned(live)
+        updates = await work.inbox.release_abandoned(live)
+        if messages or updates:
+            log.warning(
+                "took back %s outbox messages and %s updates from a process that stopped",
+                messages, updates,
+            )  # fmt: skip
+        return messages
 
     def _check_late(self) -> None:
         # A standby may take the lease once it expired; pause a beat before that can happen.

@@ -139,6 +139,71 @@ async def test_takeover_frees_only_the_outbox_claims_of_processes_gone(uow, cloc
     assert await release_abandoned_work(uow, {"webhook-2"}) == 1
 
 
+async def _claim_one_of_each(uow, holder: str) -> None:
+    """`holder` claims an outbox message and a stored update, as a sender and a worker would."""
+    async with uow() as work:
+        await work.outbox.enqueue(
+            target_kind="patient", target_key="patient:1", payload=TextMessage(html="hi")
+        )
+        await work.inbox.store([(1, 1001, {"update_id": 1})])
+        assert len(await work.outbox.claim_due(limit=1, holder=holder)) == 1
+        assert len(await work.inbox.claim(holder, 1, timedelta(seconds=30))) == 1
+        await work.commit()
+
+
+async def _due_again(uow) -> tuple[int, int]:
+    async with uow() as work:
+        messages = await work.outbox.claim_due(limit=10, holder="probe")
+        updates = await work.inbox.claim("probe", 10, timedelta(seconds=30))
+        await work.rollback()
+    return len(messages), len(updates)
+
+
+async def test_claims_of_a_process_killed_just_before_a_start_come_back_within_two_leases(
+    uow, clock
+):
+    dead = process(uow, clock, "dead")
+    await dead.beat_once()
+    await _claim_one_of_each(uow, "dead")  # then kill -9, a moment before the restart
+    alive = process(uow, clock, "alive")
+    await alive.beat_once()
+    assert await release_abandoned_work(uow, await alive.live_holders()) == 0  # still "live"
+    killed_at = clock.now()
+    while await _due_again(uow) == (0, 0):
+        assert clock.now() - killed_at <= 2 * LEASE + alive.beat, "still held by the dead"
+        clock.advance(alive.beat)
+        await alive.beat_once()
+    assert await _due_again(uow) == (1, 1)
+
+
+async def test_claims_of_a_process_that_keeps_beating_are_never_taken(uow, clock):
+    busy = process(uow, clock, "busy")
+    await busy.beat_once()
+    await _claim_one_of_each(uow, "busy")
+    alive = process(uow, clock, "alive")
+    for _ in range(20):  # four leases, both beating; the claims' own leases not yet run out
+        clock.advance(alive.beat)
+        await busy.beat_once()
+        await alive.beat_once()
+    assert await _due_again(uow) == (0, 0)
+
+
+async def test_after_an_outage_nobody_takes_claims_until_the_others_could_beat_again(uow, clock):
+    peer = process(uow, clock, "peer")
+    alive = process(uow, clock, "alive")
+    await peer.beat_once()
+    await alive.beat_once()
+    await _claim_one_of_each(uow, "peer")
+    clock.advance(LEASE * 3)  # the database away for everyone: no beats got through
+    alive._steady_since = None  # as a failed beat leaves it
+    await alive.beat_once()  # back first: the peer looks silent, but had no chance to beat
+    for _ in range(10):
+        clock.advance(alive.beat)
+        await peer.beat_once()
+        await alive.beat_once()
+    assert await _due_again(uow) == (0, 0)
+
+
 class _Unreachable:
     """A unit-of-work factory whose database is down."""
 
