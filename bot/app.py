@@ -30,6 +30,7 @@ from bot.wiring.safety import (
 )
 from bot.wiring.scheduling import build_programme, build_scheduler
 from bot.wiring.staff import StaffChannel, build_staff_channel
+from flows.cache import load_checked
 from flows.diagnostics import has_errors
 from flows.library import FlowLibrary, load_programme
 from flows.model import RECHECK_FLOW
@@ -93,9 +94,12 @@ class App:
             await self.engine.dispose()
 
 
-def load_library(path: Path) -> FlowLibrary:
-    """Load the programme, refusing to start on any error (each printed with file:line:col)."""
-    library, problems = load_programme([path])
+def load_library(path: Path, cache_dir: Path | None = None) -> FlowLibrary:
+    """Load the programme, refusing to start on any error (each printed with file:line:col).
+
+    With `cache_dir`, a programme checked before with the same content is read from there.
+    """
+    library, problems = load_checked(path, cache_dir) if cache_dir else load_programme([path])
     if has_errors(problems):
         listed = "\n".join(str(p) for p in problems if p.severity == "error")
         raise StartupError(f"the programme in {path} has errors:\n{listed}")
@@ -136,7 +140,8 @@ async def build_app(
         allow_key_file = not db.is_postgres(engine)
     try:
         cipher = data_cipher(settings, allow_key_file=allow_key_file)
-        library = library or load_library(settings.programme.path)
+        programme = settings.programme
+        library = library or load_library(programme.path, programme.cache_dir)
         crisis = load_crisis_data(settings, library)
         if migrate:
             await upgrade_engine(engine)

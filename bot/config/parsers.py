@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import importlib.util
+import os
 import re
 from datetime import time
 from pathlib import Path
@@ -83,6 +84,12 @@ def default_programme_path() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the flows package is not installed")
     return Path(next(iter(spec.submodule_search_locations))) / "programme"
+
+
+def default_cache_dir() -> Path:
+    """The user's cache folder (XDG), where the checked programme is kept between starts."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "daybreak"
 
 
 def check_url(value: str) -> str:

@@ -27,6 +27,7 @@ from bot.config.parsers import (
     PAID_GLOBAL_RATE,
     check_url,
     decode_data_key,
+    default_cache_dir,
     default_programme_path,
     parse_time,
     parse_time_window,
@@ -177,6 +178,7 @@ class ProgrammeSettings(_Section):
     """The programme's content and its timetable."""
 
     path: Path = Field(default_factory=default_programme_path)
+    cache_dir: Path = Field(default_factory=default_cache_dir)
     default_language: str = "en"
     release_interval: timedelta = timedelta(days=7)
     release_policy: Literal["weekly", "weekly_after_completion"] = "weekly"
