@@ -31,6 +31,11 @@ def entries(cache: Path) -> list[Path]:
     return sorted(cache.glob("programme-*.pickle"))
 
 
+def assert_loaded(library, problems) -> None:
+    assert "reminder" in library.flows
+    assert not has_errors(problems)
+
+
 class Tripwire:
     """Unpickling this touches a file: proof that a foreign cache entry was executed."""
 
@@ -80,7 +85,7 @@ def test_an_entry_others_may_write_to_is_never_unpickled(programme, cache, tmp_p
         entry.chmod(file_mode)
         library, problems = load_checked(programme, cache)
         assert not marker.exists()
-        assert "reminder" in library.flows and not has_errors(problems)
+        assert_loaded(library, problems)
     # The same bytes in this user's own private folder are trusted, as __pycache__ is: which is
     # why only such a folder is ever read.
     entry.write_bytes(pickle.dumps(Tripwire(marker)))
@@ -94,11 +99,11 @@ def test_a_torn_entry_means_checking_afresh(programme, cache):
     (entry,) = entries(cache)
     entry.write_bytes(entry.read_bytes()[:100])
     library, problems = load_checked(programme, cache)
-    assert "reminder" in library.flows and not has_errors(problems)
+    assert_loaded(library, problems)
 
 
 def test_a_cache_that_cannot_be_written_only_costs_time(programme, tmp_path):
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
     library, problems = load_checked(programme, blocked / "cache")
-    assert "reminder" in library.flows and not has_errors(problems)
+    assert_loaded(library, problems)
