@@ -1,4 +1,4 @@
-"""Benchmark the Telegram bot against the fake Bot API (issue 4).
+"""Benchmark the Telegram bot against the fake Bot API.
 
 Inbound: N patients x 10 typed answers (/start, consent, 18+, a name, language, five PHQ-9
 answers) through the real polling loop and dispatcher, each patient sending its next answer when
@@ -6,8 +6,9 @@ the bot has asked the next question (1,000 patients at once by default). Printed
 p50/p99 reply latency (update queued at the fake -> first reply arriving at the fake), on SQLite
 and PostgreSQL; the same load through a bare aiogram echo bot and the ratio; and p50/p99 at a
 paced 50 updates/s. The fake's limits are off and the bot's raised, so only the bot's work is
-measured. Both bots poll as `bot/telegram/runner.py` does (at most HANDLERS_AT_ONCE updates
-handled at once).
+measured. The real bot takes updates as `daybreak run` does: its poller stores each batch in the
+inbox before confirming it, and the inbox worker handles them (at most HANDLERS_AT_ONCE at once);
+the echo bot uses aiogram's own polling with the same concurrency.
 
 Outbound: one message to each of M chats through the real outbox sender at the default cap
 (30/s, Telegram's limits enforced by the fake): achieved rate as a share of the cap and the
@@ -50,7 +51,9 @@ from aiogram.types import Message  # noqa: E402
 from bot.app import App, build_app  # noqa: E402
 from bot.care.messages import TextMessage  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.telegram.runner import FLUSH_SECONDS, HANDLERS_AT_ONCE  # noqa: E402
+from bot.telegram.inbox import InboxWorker  # noqa: E402
+from bot.telegram.polling import Poller  # noqa: E402
+from bot.telegram.runner import FLUSH_SECONDS, HANDLERS_AT_ONCE, inbox_policy  # noqa: E402
 from bot.telegram.sender import Sender  # noqa: E402
 from bot.wiring.telegram import build_telegram  # noqa: E402
 from storage.crypto import generate_key  # noqa: E402
@@ -305,6 +308,9 @@ class TelegramSide:
         self.conn.close()
 
 
+BENCH_HOLDER = "bench"  # the one process on the bench's database
+
+
 def pct(values: list[float], q: float) -> float:
     """The q-quantile of durations in seconds, in milliseconds."""
     ordered = sorted(values)
@@ -322,7 +328,7 @@ def settings_for(url: str, telegram: TelegramSide, **overrides: Any) -> Settings
 
 
 def start_polling(dispatcher: Dispatcher, bot: Bot) -> asyncio.Task[None]:
-    """Poll as bot/telegram/runner.py does, at most HANDLERS_AT_ONCE updates handled at once."""
+    """aiogram's own polling, at most HANDLERS_AT_ONCE updates handled at once (the echo bot)."""
     return asyncio.create_task(
         dispatcher.start_polling(
             bot,
@@ -344,22 +350,27 @@ async def stop_polling(dispatcher: Dispatcher, polling: asyncio.Task[None]) -> N
 
 
 async def running_bot(stack: AsyncExitStack, settings: Settings) -> tuple[App, Sender]:
-    """The real app, sender and polling dispatcher, in this process."""
+    """The real app, sender, poller and inbox worker, in this process, as the runner has them."""
     app = await build_app(settings)
     stack.push_async_callback(app.close)
-    telegram = build_telegram(app)  # as `daybreak run` builds it
+    telegram = build_telegram(app, holder=BENCH_HOLDER)  # as `daybreak run` builds it
     bot, sender, dispatcher = telegram.bot, telegram.sender, telegram.dispatcher
     stack.push_async_callback(bot.session.close)
+    worker = InboxWorker(app.uow, app.clock, dispatcher, bot, BENCH_HOLDER, inbox_policy(settings))
+    poller = Poller(
+        app.uow, bot, timeout=1, allowed_updates=dispatcher.resolve_used_update_types(),
+        stored=worker.wake,
+    )  # fmt: skip
     stop = asyncio.Event()
-    sending = asyncio.create_task(sender.run(stop))
-    polling = start_polling(dispatcher, bot)
+    tasks = [asyncio.create_task(job.run(stop)) for job in (sender, worker, poller)]
 
     async def halt() -> None:
-        await stop_polling(dispatcher, polling)
         stop.set()
+        await worker.drain(FLUSH_SECONDS)
         # Bounded as in the runner: after a failure the sender may still be retrying.
-        with suppress(TimeoutError):
-            await asyncio.wait_for(sending, FLUSH_SECONDS)
+        _, late = await asyncio.wait(tasks, timeout=FLUSH_SECONDS)
+        for task in late:
+            task.cancel()
 
     stack.push_async_callback(halt)
     return app, sender
