@@ -495,8 +495,10 @@ async def main() -> None:
             "(measures the bot, not Telegram's 30/s and 1/s-per-chat caps; see RAISED)"
         )
         print("outbound settings: defaults (30/s overall, 1/s per chat), fake enforces them")
-        print(f"fake Bot API and patients in a separate process; bots poll with "
-              f"tasks_concurrency_limit={HANDLERS_AT_ONCE} as the runner does")  # fmt: skip
+        print(
+            "fake Bot API and patients in a separate process; the bot takes updates through its "
+            f"inbox, the echo by aiogram polling; {HANDLERS_AT_ONCE} at once"
+        )
         base = await echo(args.patients)
         print(f"bare aiogram echo: {base['rate']:.0f} updates/s, "
               f"p50 {base['p50']:.1f} ms, p99 {base['p99']:.1f} ms")  # fmt: skip
