@@ -39,6 +39,7 @@ from storage.repositories import (
     VariableRepository,
     utcnow,
 )
+from storage.repositories.tombstones import TombstoneRepository
 from storage.rotation import rotate_keys
 
 
@@ -95,6 +96,7 @@ class UnitOfWork:
     staff: StaffRepository
     support_topics: SupportTopicRepository
     privacy: PrivacyRepository
+    tombstones: TombstoneRepository  # storage's own: backups and restores, not care
     processes: ProcessRepository
     leases: LeaseRepository
     inbox: InboxRepository
@@ -160,6 +162,7 @@ class UnitOfWork:
         self.staff = StaffRepository(*sealed)
         self.support_topics = SupportTopicRepository(*plain)
         self.privacy = PrivacyRepository(*sealed, erasure_log=self._erasure_log)
+        self.tombstones = TombstoneRepository(*sealed, erasure_log=self._erasure_log)
         self.processes = ProcessRepository(*plain)
         self.leases = LeaseRepository(*plain)
         self.inbox = InboxRepository(*sealed)
