@@ -106,9 +106,7 @@ def restore(ctx: click.Context, source: Path, yes: bool) -> None:
     database = sqlite_path(settings.database.url)
     _run(_restored(settings, source, database))
     erased = _run(_with_storage(settings, lambda uow: reapply_erasures(uow, log, marks)))
-    click.echo(
-        f"restored {source}; {erased} patients forgotten since it was taken were erased again"
-    )
+    click.echo(f"restored {source}; erased again: {erased} patients forgotten since it was taken")
 
 
 async def _restored(settings: Settings, source: Path, database: Path | None) -> None:
