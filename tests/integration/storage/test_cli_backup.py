@@ -73,8 +73,8 @@ async def _pseudonyms(uow: UnitOfWorkFactory) -> set[str]:
 def test_a_patient_forgotten_after_a_backup_stays_forgotten_after_restoring_it(
     database: Path, tmp_path: Path
 ) -> None:
-    (kept, kept_name) = _with_uow(lambda uow: _enrol(uow, "Sam"))
-    (gone, gone_name) = _with_uow(lambda uow: _enrol(uow, "Alex"))
+    _, kept_name = _with_uow(lambda uow: _enrol(uow, "Sam"))
+    gone, gone_name = _with_uow(lambda uow: _enrol(uow, "Alex"))
     backup = tmp_path / "backups" / "monday.db"
     result = _cli("backup", "--to", str(backup))
     assert result.exit_code == 0, result.output

@@ -17,7 +17,7 @@ async def _five_entries(uow: UnitOfWorkFactory) -> list[int]:
             await u.audit.append("Helper Ana", "staff.reply", patient.pseudonym, {"n": number})
         await u.commit()
     async with uow() as u:
-        return list((await u._session.scalars(sa.select(AuditEntry.id).order_by(AuditEntry.id))))
+        return list(await u._session.scalars(sa.select(AuditEntry.id).order_by(AuditEntry.id)))
 
 
 async def _verify(uow: UnitOfWorkFactory):
