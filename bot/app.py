@@ -38,6 +38,7 @@ from scheduler.clock import Clock, SystemClock
 from scheduler.clockwork import Scheduler
 from storage import db
 from storage.crypto import FieldCipher, load_or_create_key_file
+from storage.erasure_log import ErasureLog
 from storage.migrate import upgrade_engine
 from storage.uow import UnitOfWorkFactory
 
@@ -152,6 +153,7 @@ async def build_app(
     uow = UnitOfWorkFactory(
         db.session_factory(engine), cipher, clock.now,
         single_writer=db.is_sqlite(engine), after_commit=bell.ring,
+        erasure_log=ErasureLog(settings.security.erasure_log),
     )  # fmt: skip
     app = assemble(settings, engine, uow, bell, library, crisis, clock)
     await store_revisions(uow, library)

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from bot.app import App, build_app, without_staff
+from bot.cli_backup import audit_group, backup, restore
 from bot.cli_flows import flows_group
 from bot.cli_safety import safety_group
 from bot.cli_schedule import schedule_group
@@ -84,6 +85,9 @@ main.add_command(staff_group)
 main.add_command(schedule_group)
 main.add_command(status)
 main.add_command(safety_group)
+main.add_command(audit_group)
+main.add_command(backup)
+main.add_command(restore)
 
 
 @main.command()

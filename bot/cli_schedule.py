@@ -60,6 +60,9 @@ async def schedule_lines(app: App, pseudonym: str | None, limit: int = 50) -> li
                 raise LookupError(f"no patient with pseudonym {pseudonym!r}")
             rows = await work.scheduled.listing(patient_id=patient.id, limit=limit)
             header = f"schedule of {pseudonym}"
+        # An operator reading patients' schedules is on the record, like any other read.
+        await work.audit.append("operator", "schedule.shown", pseudonym, {"items": len(rows)})
+        await work.commit()
     lines = [header, f"{'due (UTC)':<17} {'kind':<16} {'patient':<10} {'status':<9} what"]
     for item, name in rows:
         what = " ".join(f"{k}={v}" for k, v in sorted(item.payload.items()))

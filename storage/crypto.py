@@ -23,6 +23,7 @@ KEY_ID_LEN = 8
 NONCE_LEN = 12
 HEADER_LEN = 1 + KEY_ID_LEN
 _INDEX_INFO = b"daybreak/blind-index/v1"
+_AUDIT_CHAIN_INFO = b"daybreak/audit-chain/v1"
 
 
 class CryptoError(Exception):
@@ -90,9 +91,9 @@ class FieldCipher:
         # The index key must outlive key rotation, otherwise lookups of existing rows break:
         # callers pass the set-up key as index_key; without it the active key is used.
         index_source = decode_key(index_key) if index_key is not None else raw_active
-        self._index_key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=_INDEX_INFO
-        ).derive(index_source)
+        self._index_key = _derive(index_source, _INDEX_INFO)
+        # The audit chain is sealed with the same stable source, so rotation never breaks it.
+        self._chain_key = _derive(index_source, _AUDIT_CHAIN_INFO)
 
     def encrypt(self, plaintext: bytes | str, purpose: str) -> bytes:
         """Encrypt bytes or text for one column purpose, e.g. 'answers.value'."""
@@ -146,6 +147,15 @@ class FieldCipher:
         """Return a keyed hash of `value` for equality lookups without storing it."""
         message = purpose.encode("utf-8") + b"\x00" + value.encode("utf-8")
         return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
+
+    def chain_seal(self, previous: str, content: bytes) -> str:
+        """Return the keyed hash that links one audit row to the row before it."""
+        message = previous.encode("ascii") + b"\x00" + content
+        return hmac.new(self._chain_key, message, hashlib.sha256).hexdigest()
+
+
+def _derive(source: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(source)
 
 
 def _aad(header: bytes, purpose: str) -> bytes:

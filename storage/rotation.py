@@ -23,7 +23,7 @@ from storage.repositories.flows import ANSWER_VALUE, RUN_STATE, VARIABLE_VALUE
 from storage.repositories.outbox import PAYLOAD
 from storage.repositories.patients import ALIAS, CHAT_ID, EXTERNAL_ID, identity_index
 from storage.repositories.results import HOMEWORK_DATA
-from storage.repositories.safety import ALERT_NOTE
+from storage.repositories.safety import ALERT_NOTE, AuditRepository
 
 # Every encrypted column and the purpose its ciphertexts are bound to. A new encrypted
 # column must be listed here, or rotation would leave it under a retired key.
@@ -46,7 +46,12 @@ async def rotate_keys(
     changed = 0
     for model, columns in ENCRYPTED_COLUMNS:
         changed += await _rotate_table(sessions, cipher, model, columns, batch_size)
-    return changed + await reindex_identities(sessions, cipher, batch_size)
+    changed += await reindex_identities(sessions, cipher, batch_size)
+    async with sessions() as session, session.begin():
+        # Which key everything is under now is part of the record; the key itself never is.
+        detail = {"active_key_id": cipher.active_key_id.hex(), "values": changed}
+        await AuditRepository(session, cipher).append("operator", "keys.rotated", None, detail)
+    return changed
 
 
 async def reindex_identities(

@@ -11,6 +11,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.crypto import FieldCipher
+from storage.erasure_log import ErasureLog
 from storage.repositories import (
     AdverseEventRepository,
     AlertRepository,
@@ -38,6 +39,7 @@ from storage.repositories import (
     VariableRepository,
     utcnow,
 )
+from storage.repositories.tombstones import TombstoneRepository
 from storage.rotation import rotate_keys
 
 
@@ -94,6 +96,7 @@ class UnitOfWork:
     staff: StaffRepository
     support_topics: SupportTopicRepository
     privacy: PrivacyRepository
+    tombstones: TombstoneRepository  # storage's own: backups and restores, not care
     processes: ProcessRepository
     leases: LeaseRepository
     inbox: InboxRepository
@@ -108,9 +111,11 @@ class UnitOfWork:
         writer: SingleWriter | None = None,
         *,
         reading: bool = False,
+        erasure_log: ErasureLog | None = None,
     ) -> None:
         """Prepare a unit of work; nothing opens until `async with`; `reading` ones lock nothing."""
         self._reading = reading
+        self._erasure_log = erasure_log
         self._sessions = sessions
         self._cipher = cipher
         self._clock = clock
@@ -153,10 +158,11 @@ class UnitOfWork:
         self.scheduled = ScheduledItemRepository(*plain)
         self.alerts = AlertRepository(*sealed)
         self.adverse_events = AdverseEventRepository(*plain)
-        self.audit = AuditRepository(*plain)
+        self.audit = AuditRepository(*sealed)
         self.staff = StaffRepository(*sealed)
         self.support_topics = SupportTopicRepository(*plain)
-        self.privacy = PrivacyRepository(*sealed)
+        self.privacy = PrivacyRepository(*sealed, erasure_log=self._erasure_log)
+        self.tombstones = TombstoneRepository(*sealed, erasure_log=self._erasure_log)
         self.processes = ProcessRepository(*plain)
         self.leases = LeaseRepository(*plain)
         self.inbox = InboxRepository(*sealed)
@@ -212,11 +218,14 @@ class UnitOfWorkFactory:
         *,
         single_writer: bool = False,
         after_commit: Callable[[], None] | None = None,
+        erasure_log: ErasureLog | None = None,
     ) -> None:
         """Remember what every unit of work needs; SQLite wants `single_writer`.
 
         `after_commit` is called after each commit (the outbox bell, so the sender wakes at once).
+        `erasure_log` is the side file each /forget also leaves its tombstone in.
         """
+        self.erasure_log = erasure_log
         self.sessions = sessions
         self.cipher = cipher
         self.clock = clock
@@ -227,8 +236,9 @@ class UnitOfWorkFactory:
         """Return a new, unopened unit of work; `reading` ones never write and need no turn."""
         writer = None if reading else self._writer
         return UnitOfWork(
-            self.sessions, self.cipher, self.clock, self.after_commit, writer, reading=reading
-        )
+            self.sessions, self.cipher, self.clock, self.after_commit, writer,
+            reading=reading, erasure_log=self.erasure_log,
+        )  # fmt: skip
 
     async def rotate_keys(self, batch_size: int = 500) -> int:
         """Re-encrypt everything under the active key in committed batches; return rows changed."""

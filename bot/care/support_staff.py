@@ -104,16 +104,20 @@ class StaffActions:
         what: str,
         key: str | None,
         *,
+        user_id: int | None = None,
         thread_id: int | None = None,
         chat_id: int | None = None,
     ) -> None:
-        """Someone who is not staff tried to act as staff: audited (without who they are)."""
+        """Someone who is not staff tried to act as staff: audited by a keyed hash of their id."""
         async with self.uow() as uow:
             if await handled_before(uow, key):
                 return
-            await uow.audit.append(
-                "not-staff", "staff.refused", None, {"where": where, "what": what}
-            )
+            # The same person always gets the same hash, so repeated attempts can be told apart
+            # from many people's, and only someone holding the key can check a suspected id.
+            who = "not-staff"
+            if user_id is not None:
+                who = uow.audit.keyed_actor("not-staff", "telegram", user_id)
+            await uow.audit.append(who, "staff.refused", None, {"where": where, "what": what})
             if thread_id is not None:  # a command in a staff topic gets a short answer there
                 await self._answer(uow, thread_id, REFUSED_TOPIC)
             if chat_id is not None:

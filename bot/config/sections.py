@@ -172,6 +172,8 @@ class SecuritySettings(_Section):
     old_keys: list[DataKey] = Field(default_factory=list)
     index_key: DataKey | None = None
     key_file: Path = Path("./.daybreak/data.key")
+    # Tombstones of forgotten patients, outside the database so a restore cannot lose them.
+    erasure_log: Path = Path("./.daybreak/erasures.log")
 
 
 class ProgrammeSettings(_Section):

@@ -112,9 +112,11 @@ def _relay(support: Support, actions: StaffActions) -> Router:
     @router.message(Command(*(c for c in STAFF_COMMANDS if c not in ("pause", "resume"))))
     async def outsider(message: Message, update: Update, command: CommandObject) -> None:
         """Staff commands in a private chat are refused (staff work in their group)."""
+        sender = message.from_user
         await actions.refused(
-            "private chat", f"/{command.command}", event_key(update), chat_id=message.chat.id
-        )
+            "private chat", f"/{command.command}", event_key(update),
+            user_id=None if sender is None else sender.id, chat_id=message.chat.id,
+        )  # fmt: skip
 
     @router.message(F.text.startswith("/"))
     async def any_command(message: Message, caller: Caller) -> None:

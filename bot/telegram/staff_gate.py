@@ -30,13 +30,18 @@ class StaffGate:
         if user is not None and not user.is_bot and await self.directory.is_staff(bot, user.id):
             return True
         reply = message.message_thread_id if what.startswith("/") else None
-        await self.actions.refused("staff chat", what, event_key(update), thread_id=reply)
+        await self.actions.refused(
+            "staff chat", what, event_key(update),
+            user_id=None if user is None else user.id, thread_id=reply,
+        )  # fmt: skip
         return False
 
     async def press(self, query: CallbackQuery, update: Update, bot: Bot) -> bool:
         """True for a helper's button press; anyone else is told it is for helpers only."""
         if await self.directory.is_staff(bot, query.from_user.id):
             return True
-        await self.actions.refused("staff chat", "button", event_key(update))
+        await self.actions.refused(
+            "staff chat", "button", event_key(update), user_id=query.from_user.id
+        )
         await query.answer(REFUSED, show_alert=True)
         return False

@@ -21,8 +21,8 @@ from storage.memory.safety import (
     MemoryAlertRepository,
     MemoryAuditRepository,
 )
-from storage.memory.tables import delete, get, rows
-from storage.models import AdverseEvent, Alert, AuditEntry, Base, Patient
+from storage.memory.tables import add, delete, get, rows
+from storage.models import AdverseEvent, Alert, Base, ErasureTombstone, Patient
 from storage.repositories.privacy import _PERSONAL_TABLES, to_jsonable
 
 
@@ -87,11 +87,9 @@ class MemoryPrivacyRepository(MemoryRepository):
         for event in rows(self.workspace, AdverseEvent):
             if event.patient_id == patient_id:
                 event.patient_id, event.detail = None, {}
-        for entry in rows(self.workspace, AuditEntry):
-            if entry.target == patient.pseudonym:
-                entry.target = None
-            if entry.actor == f"patient:{patient.pseudonym}":
-                entry.actor = "patient"
+        # As in SQL: the audit log is not rewritten; the reference's link goes with the patient.
+        add(self.workspace, ErasureTombstone, mark=f"{patient.id}:{patient.pseudonym}",
+            at=self.clock())  # fmt: skip
         safe_actor = "patient" if actor.startswith("patient:") else actor
         delete(self.workspace, Patient, patient_id)
         await _audit(self).append(safe_actor, "patient.forget")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +16,10 @@ from storage.models import AdverseEvent, Alert, AuditEntry, Patient
 from storage.repositories.adverse_events import JoinsOneEvent
 from storage.repositories.adverse_events import _summary as summary
 from storage.repositories.base import Clock
+from storage.repositories.safety import ACTOR_HASH_LENGTH, ACTOR_PURPOSE, new_audit_reference
+
+# Memory keeps nothing at rest; a key per process still keeps ids out of what tests read.
+_MEMORY_ACTOR_KEY = secrets.token_bytes(32)
 
 
 def _pseudonym(workspace: Workspace, patient_id: int | None) -> str | None:
@@ -139,7 +146,7 @@ class MemoryAlertRepository(MemoryRepository):
 
 
 class MemoryAuditRepository(MemoryRepository):
-    """Append-only audit log."""
+    """Append-only audit log; patients appear by audit reference only, as in SQL."""
 
     async def append(
         self,
@@ -153,17 +160,42 @@ class MemoryAuditRepository(MemoryRepository):
             self.workspace,
             AuditEntry,
             at=self.clock(),
-            actor=actor,
+            actor=self._actor(actor),
             action=action,
-            target=target,
+            target=self._reference(target),
             detail=stored_json(detail or {}),
         )
 
+    def keyed_actor(self, role: str, messenger: str, external_id: str | int) -> str:
+        """Name someone outside the programme by a keyed hash of their account, never the id."""
+        message = f"{ACTOR_PURPOSE}:{messenger}:{external_id}".encode()
+        digest = hmac.new(_MEMORY_ACTOR_KEY, message, hashlib.sha256).hexdigest()
+        return f"{role}:{digest[:ACTOR_HASH_LENGTH]}"
+
     async def list(self, target: str | None = None, limit: int = 1000) -> list[AuditEntry]:
         """Return the latest entries (oldest first), optionally about one pseudonym."""
+        reference = None if target is None else self._reference(target, create=False)
+        if target is not None and reference is None:
+            return []
         entries = rows(self.workspace, AuditEntry)
-        found = [e for e in entries if target is None or e.target == target]
+        found = [e for e in entries if reference is None or e.target == reference]
         return found[-limit:] if limit > 0 else []
+
+    def _actor(self, actor: str) -> str:
+        role, _, pseudonym = actor.partition(":")
+        if role != "patient" or not pseudonym:
+            return actor
+        reference = self._reference(pseudonym)
+        return "patient" if reference is None else f"patient:{reference}"
+
+    def _reference(self, pseudonym: str | None, *, create: bool = True) -> str | None:
+        found = [p for p in rows(self.workspace, Patient) if p.pseudonym == pseudonym]
+        if not found:
+            return None  # nobody, or someone already forgotten: unnamed
+        patient = found[0]
+        if patient.audit_ref is None and create:
+            patient.audit_ref = new_audit_reference()
+        return patient.audit_ref
 
 
 class MemoryAdverseEventRepository(JoinsOneEvent, MemoryRepository):

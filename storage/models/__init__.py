@@ -20,7 +20,7 @@ from storage.models.people import (
     SupportTopic,
 )
 from storage.models.processes import InboxUpdate, LeaseRow, ProcessRow
-from storage.models.safety import AdverseEvent, Alert, AuditEntry
+from storage.models.safety import AdverseEvent, Alert, AuditEntry, ErasureTombstone
 
 __all__ = [
     "AdverseEvent",
@@ -30,6 +30,7 @@ __all__ = [
     "Base",
     "Consent",
     "Enrolment",
+    "ErasureTombstone",
     "FlowRevision",
     "HomeworkEntry",
     "InboundEvent",

@@ -27,6 +27,9 @@ class Patient(Base):
     last_active_at: Mapped[datetime | None]
     study_site: Mapped[str | None] = mapped_column(sa.String(64))
     daily_checkin: Mapped[bool] = mapped_column(default=False)
+    # Random, made at the first audit entry about the patient: the audit log names this, and
+    # deleting the row at /forget leaves those entries pointing at nobody.
+    audit_ref: Mapped[str | None] = mapped_column(sa.String(16), index=True, unique=True)
 
     __table_args__ = (
         sa.CheckConstraint(

@@ -88,7 +88,7 @@ class AdverseEvent(Base):
 
 
 class AuditEntry(Base):
-    """Who did what to whom: staff actions, exports and deletions."""
+    """Who did what to whom: staff actions, exports and deletions, sealed in a hash chain."""
 
     __tablename__ = "audit_log"
 
@@ -96,6 +96,21 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(sa.String(64))
     action: Mapped[str] = mapped_column(sa.String(64))
-    # A pseudonym, not a foreign key: entries outlive the patient row, and /forget blanks it.
+    # The patient's audit reference, never their pseudonym: the only link from a reference to a
+    # person is on the patient row, so /forget unlinks every entry without rewriting one.
     target: Mapped[str | None] = mapped_column(sa.String(16), index=True)
     detail: Mapped[dict[str, Any]]
+    # The seal of the row before, and this row's seal over that and its own content: an edited,
+    # inserted or removed row breaks the chain at that row.
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    row_hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class ErasureTombstone(Base):
+    """A keyed mark of one erased patient, so a restored older backup forgets them again."""
+
+    __tablename__ = "erasure_tombstones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mark: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    at: Mapped[datetime]

@@ -8,13 +8,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.care.messages import UnreadablePayload
+from storage.crypto import FieldCipher
+from storage.erasure_log import ErasureLog
 from storage.models import (
     AdverseEvent,
     Alert,
     Answer,
-    AuditEntry,
     Base,
     Consent,
     Enrolment,
@@ -28,7 +30,7 @@ from storage.models import (
     SupportTopic,
     Variable,
 )
-from storage.repositories.base import EncryptedRepository
+from storage.repositories.base import Clock, EncryptedRepository, utcnow
 from storage.repositories.care import ConsentRepository, EnrolmentRepository
 from storage.repositories.flows import AnswerRepository, RunRepository, VariableRepository
 from storage.repositories.outbox import OutboxRepository
@@ -36,6 +38,7 @@ from storage.repositories.patients import IdentityRepository, PatientRepository
 from storage.repositories.results import HomeworkRepository, QuestionnaireRepository
 from storage.repositories.safety import AdverseEventRepository, AlertRepository, AuditRepository
 from storage.repositories.scheduled import ScheduledItemRepository
+from storage.repositories.tombstones import TombstoneRepository
 
 # Children before parents; answers and results before the runs they point at.
 _PERSONAL_TABLES: tuple[type[Base], ...] = (
@@ -58,6 +61,17 @@ _ERASED: dict[str, dict[str, Any]] = {"alerts": {"resolution_note_enc": None}}
 
 class PrivacyRepository(EncryptedRepository):
     """Everything about one patient, gathered or erased in the caller's transaction."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        cipher: FieldCipher,
+        clock: Clock = utcnow,
+        erasure_log: ErasureLog | None = None,
+    ) -> None:
+        """Bind to one session, the cipher, a clock and the erasure side file (if any)."""
+        super().__init__(session, cipher, clock)
+        self.erasure_log = erasure_log
 
     async def export_patient(self, patient_id: int, actor: str | None = None) -> dict[str, Any]:
         """Return everything kept about a patient, decrypted and JSON-ready; audit it."""
@@ -93,10 +107,10 @@ class PrivacyRepository(EncryptedRepository):
                 for alert in await alerts.list_for_patient(patient_id)
             ],
             "adverse_events": await AdverseEventRepository(*plain).list_for_patient(patient_id),
-            "audit_log": await AuditRepository(*plain).list(target=patient.pseudonym),
+            "audit_log": await AuditRepository(*args).list(target=patient.pseudonym),
         }
         # Every export is audited, in the same transaction as the read.
-        await AuditRepository(*plain).append(
+        await AuditRepository(*args).append(
             actor or f"patient:{patient.pseudonym}", "patient.export", patient.pseudonym
         )
         result: dict[str, Any] = to_jsonable(data)
@@ -119,23 +133,17 @@ class PrivacyRepository(EncryptedRepository):
                 .values(patient_id=None, detail={}, **_ERASED.get(safety_model.__tablename__, {}))
                 .execution_options(synchronize_session=False)
             )
-        await self.session.execute(
-            sa.update(AuditEntry)
-            .where(AuditEntry.target == patient.pseudonym)
-            .values(target=None)
-            .execution_options(synchronize_session=False)
-        )
-        # The patient's own actions name them as actor ('patient:<pseudonym>'): unlink those too.
-        await self.session.execute(
-            sa.update(AuditEntry)
-            .where(AuditEntry.actor == f"patient:{patient.pseudonym}")
-            .values(actor="patient")
-            .execution_options(synchronize_session=False)
+        # The audit log is sealed and never rewritten: its entries name the patient's audit
+        # reference, whose only link to the person goes with the patient row below.
+        await TombstoneRepository(self.session, self.cipher, self.clock, self.erasure_log).record(
+            patient
         )
         # An actor 'patient:<pseudonym>' would re-link the anonymous entry, so it is dropped.
         safe_actor = "patient" if actor.startswith("patient:") else actor
         await self.session.delete(patient)
-        await AuditRepository(self.session, self.clock).append(safe_actor, "patient.forget")
+        await AuditRepository(self.session, self.cipher, self.clock).append(
+            safe_actor, "patient.forget"
+        )
         await self.session.flush()
         return True
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -9,12 +11,15 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.care.ports import UNRESOLVED
+from storage.audit_chain import CHAIN_LOCK, chain_onto_previous, seal
 from storage.crypto import FieldCipher
 from storage.models import Alert, AuditEntry, Patient
 from storage.repositories.adverse_events import AdverseEventRepository
-from storage.repositories.base import Clock, Repository, utcnow
+from storage.repositories.base import Clock, EncryptedRepository, Repository, utcnow
 
 ALERT_NOTE = "alerts.resolution_note"
+ACTOR_PURPOSE = "audit.actor"
+ACTOR_HASH_LENGTH = 32  # 128 bits: no collisions in practice, and fits the actor column
 
 
 class AlertRepository(Repository):
@@ -159,8 +164,8 @@ class AlertRepository(Repository):
         return list((await self.session.scalars(stmt)).all())
 
 
-class AuditRepository(Repository):
-    """Append-only audit log."""
+class AuditRepository(EncryptedRepository):
+    """Append-only audit log, sealed in a hash chain; patients appear by audit reference only."""
 
     async def append(
         self,
@@ -170,19 +175,62 @@ class AuditRepository(Repository):
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Record who (staff alias, 'system', 'patient:<pseudonym>') did what to whom."""
-        self.session.add(
-            AuditEntry(at=self.clock(), actor=actor, action=action, target=target,
-                       detail=detail or {})
-        )  # fmt: skip
+        if self.dialect_name == "postgresql":  # SQLite's write lock already serialises appends
+            await self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK)))
+        entry = AuditEntry(
+            at=self.clock(),
+            actor=await self._actor(actor),
+            action=action,
+            target=await self._reference(target),
+            # Stored as JSON gives it back, so the seal covers what a later read will see.
+            detail=json.loads(json.dumps(detail or {})),
+        )
+        self.session.add(entry)
+        await self.session.flush()  # the id, and (SQLite) the write lock, before chaining
+        entry.prev_hash = await chain_onto_previous(self.session, self.cipher, entry.id)
+        entry.row_hash = seal(self.cipher, entry.prev_hash, entry)
         await self.session.flush()
+
+    def keyed_actor(self, role: str, messenger: str, external_id: str | int) -> str:
+        """Name someone outside the programme by a keyed hash of their account, never the id."""
+        digest = self.cipher.blind_index(f"{messenger}:{external_id}", ACTOR_PURPOSE)
+        return f"{role}:{digest[:ACTOR_HASH_LENGTH]}"
 
     async def list(self, target: str | None = None, limit: int = 1000) -> list[AuditEntry]:
         """Return the latest entries (oldest first), optionally about one pseudonym."""
         stmt = sa.select(AuditEntry)
         if target is not None:
-            stmt = stmt.where(AuditEntry.target == target)
+            reference = await self._reference(target, create=False)
+            if reference is None:
+                return []
+            stmt = stmt.where(AuditEntry.target == reference)
         rows = (await self.session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit))).all()
         return list(reversed(rows))
+
+    async def _actor(self, actor: str) -> str:
+        role, _, pseudonym = actor.partition(":")
+        if role != "patient" or not pseudonym:
+            return actor
+        reference = await self._reference(pseudonym)
+        return "patient" if reference is None else f"patient:{reference}"
+
+    async def _reference(self, pseudonym: str | None, *, create: bool = True) -> str | None:
+        if pseudonym is None:
+            return None
+        patient = await self.session.scalar(
+            sa.select(Patient).where(Patient.pseudonym == pseudonym)
+        )
+        if patient is None:
+            return None  # someone already forgotten stays unnamed
+        if patient.audit_ref is None and create:
+            patient.audit_ref = new_audit_reference()
+            await self.session.flush()
+        return patient.audit_ref
+
+
+def new_audit_reference() -> str:
+    """A random reference for the audit log: it says nothing about the person it stands for."""
+    return secrets.token_hex(8)
 
 
 __all__ = ["AdverseEventRepository", "AlertRepository", "AuditRepository"]

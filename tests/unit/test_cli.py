@@ -46,7 +46,18 @@ def test_a_token_is_never_printed_when_it_is_malformed(monkeypatch: pytest.Monke
 
 def test_every_documented_command_is_there() -> None:
     listed = CliRunner().invoke(main, ["--help"]).output
-    for command in ("run", "chat", "flows", "db", "keys", "schedule", "staff"):
+    for command in (
+        "run",
+        "chat",
+        "flows",
+        "db",
+        "keys",
+        "schedule",
+        "staff",
+        "audit",
+        "backup",
+        "restore",
+    ):
         assert f"  {command} " in listed
 
 

@@ -118,6 +118,9 @@ class AuditRepository(Protocol):
     ) -> None:
         """Record who (staff alias, 'system', 'patient:<pseudonym>') did what to whom."""
 
+    def keyed_actor(self, role: str, messenger: str, external_id: str | int) -> str:
+        """Name someone outside the programme by a keyed hash of their account, never the id."""
+
 
 class InboundEventRepository(Protocol):
     """The inbound care reads and writes."""

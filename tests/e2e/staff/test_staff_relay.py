@@ -117,7 +117,15 @@ async def test_non_admin_member_and_outsider_are_refused_and_audited(rig: Rig):
     assert enrolment is not None
     assert enrolment.current_module == 2
     assert {e.detail["what"] for e in refused} == {"message", "/unlock", "/status"}
-    assert all(e.actor == "not-staff" for e in refused)
+    # Each refused person is named by a keyed hash of their Telegram id, never by the id itself:
+    # the member's two attempts share one, the outsider has another.
+    by_what = {e.detail["what"]: e.actor for e in refused}
+    assert by_what["message"] == by_what["/unlock"] != by_what["/status"]
+    async with rig.app.uow() as uow:
+        member = uow.audit.keyed_actor("not-staff", "telegram", MEMBER)
+        outsider = uow.audit.keyed_actor("not-staff", "telegram", OUTSIDER)
+    assert (by_what["message"], by_what["/status"]) == (member, outsider)
+    assert all(len(actor.removeprefix("not-staff:")) == 32 for actor in by_what.values())
 
 
 async def test_unguided_patient_is_told_what_help_exists(rig: Rig):

@@ -22,7 +22,7 @@ async def test_upgraded_schema_matches_models(database):
     async with database.engine.connect() as connection:
         assert await connection.run_sync(diff) == []
         version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-    assert version == "0009"
+    assert version == "0011_audit_chain"
     assert is_postgres(database.engine) == (database.backend == "postgres")
 
 
@@ -40,7 +40,7 @@ async def test_upgrade_by_url_does_not_depend_on_working_directory(tmp_path, mon
     url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
     assert await current_revision(url) is None
     await upgrade(url)
-    assert await current_revision(url) == "0009"
+    assert await current_revision(url) == "0011_audit_chain"
     assert not any(Path(elsewhere).iterdir())  # noqa: ASYNC240 - a tiny local directory
 
 

@@ -243,7 +243,7 @@ async def test_migration_0007_up_and_down_keeps_the_rows(database):
         version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
     assert tuple(alert) == (3, "P-ABCD")
     assert tuple(event) == ("P-ABCD",)
-    assert version == "0009"
+    assert version == "0011_audit_chain"
     async with database.engine.begin() as connection:
         await connection.execute(text("UPDATE alerts SET status = 'resolved', resolution = 'safe'"))
         await connection.run_sync(run, "0006", False)
